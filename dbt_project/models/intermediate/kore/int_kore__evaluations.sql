@@ -1,0 +1,17 @@
+-- Kore's AutoQA run of a conversation: an AI evaluation. Below-threshold and
+-- duration-unavailable contacts were never evaluated, so they have none. The score stays NULL
+-- when Kore reports "NA". Kore scores run from -100 to 100; score_pct clamps to 0..100.
+select
+    'kore' as vendor,
+    conversation_id as vendor_evaluation_id,
+    conversation_id as vendor_interaction_id,
+    cast(null as varchar) as evaluator_name,
+    'ai' as evaluation_type,
+    coalesce(ended_at, started_at) as evaluated_at,
+    autoqa_score as score,
+    100.0 as max_score,
+    -- DuckDB's greatest() skips NULLs, so guard it: "NA" must stay NULL, not become 0.
+    case when autoqa_score is not null then least(greatest(autoqa_score, 0), 100) end as score_pct,
+    coalesce(fatal_error_count, 0) > 0 as is_fatal
+from {{ ref('stg_kore__conversations') }}
+where is_evaluated

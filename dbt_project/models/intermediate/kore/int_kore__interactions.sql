@@ -1,0 +1,22 @@
+-- Kore conversations in the shape of fct_interaction; the first agent listed is the agent.
+select
+    'kore' as vendor,
+    conversations.conversation_id as vendor_interaction_id,
+    conversations.custom_conversation_id as external_interaction_id,
+    agents.agent_id as vendor_agent_id,
+    case lower(conversations.source_channel)
+        when 'korevg' then 'voice'
+        when 'rtm' then 'chat'
+        else lower(conversations.source_channel)
+    end as channel,
+    conversations.direction,
+    conversations.started_at,
+    conversations.duration_seconds,
+    conversations.language,
+    conversations.queue_name,
+    lower(conversations.sentiment_label) as sentiment,
+    conversations.sentiment_score
+from {{ ref('stg_kore__conversations') }} as conversations
+left join {{ ref('stg_kore__conversation_agents') }} as agents
+    on agents.conversation_id = conversations.conversation_id
+    and agents.agent_position = 1

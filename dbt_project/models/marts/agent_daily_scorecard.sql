@@ -1,0 +1,49 @@
+-- One agent, one UTC day, one vendor: what happened that day in that vendor.
+with interactions as (
+    select agent_id, cast(started_at as date) as date, vendor, count(*) as interactions
+    from {{ ref('fct_interaction') }}
+    where agent_id is not null and started_at is not null
+    group by all
+),
+
+evaluations as (
+    select
+        agent_id,
+        cast(evaluated_at as date) as date,
+        vendor,
+        count(*) as evaluations,
+        avg(score_pct) as avg_score_pct,
+        count(*) filter (where is_fatal) as fatal_evaluations
+    from {{ ref('fct_evaluation') }}
+    where agent_id is not null and evaluated_at is not null
+    group by all
+),
+
+audits as (
+    select agent_id, cast(audited_at as date) as date, vendor, count(*) as audits_completed
+    from {{ ref('fct_audit') }}
+    where agent_id is not null and audit_status = 'audited' and audited_at is not null
+    group by all
+),
+
+spine as (
+    select agent_id, date, vendor from interactions
+    union
+    select agent_id, date, vendor from evaluations
+    union
+    select agent_id, date, vendor from audits
+)
+
+select
+    spine.agent_id,
+    spine.date,
+    spine.vendor,
+    coalesce(interactions.interactions, 0) as interactions,
+    coalesce(evaluations.evaluations, 0) as evaluations,
+    round(evaluations.avg_score_pct, 2) as avg_score_pct,
+    coalesce(evaluations.fatal_evaluations, 0) as fatal_evaluations,
+    coalesce(audits.audits_completed, 0) as audits_completed
+from spine
+left join interactions using (agent_id, date, vendor)
+left join evaluations using (agent_id, date, vendor)
+left join audits using (agent_id, date, vendor)

@@ -1,0 +1,52 @@
+"""Kore rawdata, landed by daily UTC partition."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+from dagster_duckdb import DuckDBResource
+
+from pipeline.kore.resources import KoreResource
+from pipeline.lib.landing import register_endpoint
+from pipeline.lib.raw_asset import materialize_windows
+
+RAWDATA = register_endpoint("kore", "rawdata")
+RAWDATA_KEY = AssetKey(["raw", "kore", "rawdata"])
+
+
+def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
+    @asset(
+        key=RAWDATA_KEY,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=7),
+        group_name="kore",
+        kinds={"python", "duckdb"},
+        pool="kore_api",
+        description=(
+            "Kore.ai Quality AI rawdata pages for one UTC day, stored exactly as received in "
+            f"{RAWDATA.table}."
+        ),
+    )
+    def kore_rawdata(
+        context: AssetExecutionContext, kore: KoreResource, duckdb: DuckDBResource
+    ) -> MaterializeResult:
+        client = kore.client()
+        try:
+            return materialize_windows(
+                context,
+                duckdb,
+                RAWDATA,
+                client.http,
+                lambda window: lambda on_bad: client.iter_pages(window, on_bad),
+            )
+        finally:
+            client.close()
+
+    return [kore_rawdata]

@@ -1,0 +1,194 @@
+"""Kore.ai Quality AI rawdata client: JWT auth, page walking with loop guards."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import jwt
+from pydantic import ValidationError
+
+from pipeline.lib.extract import BadRecord, Page
+from pipeline.lib.http import (
+    AuthenticationError,
+    InvalidBodyHook,
+    RateBudget,
+    RetryableError,
+    VendorHTTPError,
+    VendorHttp,
+)
+from pipeline.lib.redaction import Redactor
+from pipeline.lib.windows import Window
+from pipeline.kore.models import RawdataPage, conversation_id
+
+log = logging.getLogger(__name__)
+
+KORE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Kore answers bad credentials with this body code, whatever the HTTP status.
+INVALID_CREDENTIALS_CODE = 4002
+
+
+class PaginationError(VendorHTTPError):
+    """Paging did not end within the hard page cap, or a page had the wrong shape."""
+
+
+@dataclass(frozen=True)
+class KoreConfig:
+    base_url: str
+    stream_id: str
+    account_id: str
+    org_id: str
+    client_id: str
+    client_secret: str
+    include_below_threshold: bool = False
+    page_size: int = 100
+    max_pages: int = 1000
+    requests_per_minute: int = 60
+    max_attempts: int = 6
+    backoff_initial: float = 0.5
+    timeout: float = 30.0
+
+
+def mint_jwt(client_id: str, client_secret: str) -> str:
+    """HS256 token with the claim spelled exactly `appId`, signed with the client secret.
+
+    A fresh `jti` and a one-hour expiry keep it valid where the app enforces JTI."""
+    now = int(time.time())
+    claims = {"appId": client_id, "sub": "qa-warehouse", "iat": now, "exp": now + 3600}
+    claims["jti"] = str(uuid.uuid4())
+    return jwt.encode(claims, client_secret, algorithm="HS256")
+
+
+def _classify(response: httpx.Response, label: str) -> VendorHTTPError | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    code = body.get("code") or (body.get("errors") or [{}])[0].get("code")
+    message = str(body.get("msg") or body.get("message") or "")
+    if code == INVALID_CREDENTIALS_CODE or response.status_code == 401:
+        return AuthenticationError(
+            f"{label}: Kore rejected the credentials (HTTP {response.status_code}, "
+            f"{message or 'no message'}): check KORE_CLIENT_ID and KORE_CLIENT_SECRET, and that "
+            "the app is mapped to the Quality Management Analytics API scope",
+            status=response.status_code,
+        )
+    if "rate limit" in message.lower() or "per minute" in message.lower():
+        return RetryableError(f"{label}: Kore rate limit: {message}", status=response.status_code)
+    return None
+
+
+class KoreClient:
+    """Walks the rawdata pages of one UTC window."""
+
+    def __init__(self, config: KoreConfig) -> None:
+        self.config = config
+        self.redactor = Redactor([config.client_secret])
+        self.http = VendorHttp(
+            "kore",
+            config.base_url,
+            budget=RateBudget(config.requests_per_minute, 60.0),
+            # Kore's limit is per account, shared by rawdata and scorereporting.
+            budget_scope=f"kore:{config.account_id}",
+            headers={
+                "accountId": config.account_id,
+                "orgId": config.org_id,
+                "Content-Type": "application/json",
+            },
+            redactor=self.redactor,
+            timeout=config.timeout,
+            max_attempts=config.max_attempts,
+            backoff_initial=config.backoff_initial,
+            classify=_classify,
+        )
+
+    @property
+    def path(self) -> str:
+        return f"qualityai/api/v1/public/qualitymanagement/app/{self.config.stream_id}/rawdata"
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _auth_header(self) -> dict[str, str]:
+        token = mint_jwt(self.config.client_id, self.config.client_secret)
+        self.redactor.add(token)
+        return {"auth": token}
+
+    def request_body(self, window: Window, page: int) -> dict[str, object]:
+        # Kore compares whole seconds and includes both ends: ask up to the window's last second.
+        return {
+            "startDate": window.start.strftime(KORE_DATE_FORMAT),
+            "endDate": (window.end - timedelta(seconds=1)).strftime(KORE_DATE_FORMAT),
+            "offset": 0,
+            "page": page,
+            "limit": self.config.page_size,
+            "include_below_threshold": self.config.include_below_threshold,
+        }
+
+    def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
+        """Yield each page of the window, stopping on whichever end signal comes first."""
+        seen_pages: set[tuple[str, ...]] = set()
+        records_seen = 0
+        page_number = 1
+        while True:
+            if page_number > self.config.max_pages:
+                raise PaginationError(
+                    f"kore rawdata {window.label}: still paging after {self.config.max_pages} "
+                    "pages (KORE_MAX_PAGES); refusing to guess where the window ends"
+                )
+            body = self.request_body(window, page_number)
+            what = f"rawdata page {page_number} of {window.label}"
+            response = self.http.request_json(
+                "POST",
+                self.path,
+                json_body=body,
+                headers=self._auth_header(),
+                what=what,
+                on_invalid_body=on_invalid_body,
+            )
+            try:
+                envelope = RawdataPage.model_validate(response.data)
+            except ValidationError as exc:
+                on_invalid_body(what, response.text, f"not a rawdata page: {exc.errors()[0]}")
+                raise PaginationError(
+                    f"kore rawdata {what}: response is not a rawdata page "
+                    f"({exc.errors()[0]['msg']} at {exc.errors()[0]['loc']})"
+                ) from None
+
+            ids = tuple(conversation_id(r) or json.dumps(r, sort_keys=True) for r in envelope.results)
+            if ids and ids in seen_pages:
+                log.warning("kore: %s repeats an earlier page; stopping", what)
+                return
+            seen_pages.add(ids)
+
+            bad = [
+                BadRecord(
+                    key=None,
+                    reason=f"{what}, record {index}: no conversation id",
+                    body=json.dumps(record),
+                )
+                for index, record in enumerate(envelope.results)
+                if conversation_id(record) is None
+            ]
+            good = len(envelope.results) - len(bad)
+            yield Page(page_number, response.text, body, records=good, bad_records=bad)
+
+            records_seen += len(envelope.results)
+            if (
+                not envelope.results
+                or envelope.has_more is False
+                or len(envelope.results) < self.config.page_size
+                or (envelope.total_results is not None and records_seen >= envelope.total_results)
+                or (envelope.total_pages is not None and page_number >= envelope.total_pages)
+            ):
+                return
+            page_number += 1
+

@@ -1,0 +1,65 @@
+"""The dbt project as Dagster assets, each dbt source mapped to its vendor's raw asset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+_SOURCE_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in _SOURCE_FILES:
+        root = Path(project.project_dir) / name
+        paths = [root] if root.is_file() else root.rglob("*")
+        if any(p.is_file() and p.stat().st_mtime > built for p in paths):
+            return True
+    return False
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> None:
+    """`dbt parse` when the manifest is missing or older than the project's files."""
+    if manifest_is_stale(project):
+        project.preparer.prepare(project)
+
+
+class QaDbtTranslator(DagsterDbtTranslator):
+    """Sources become the vendors' raw assets; models are grouped by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+def build_dbt_assets():  # noqa: ANN201  (dagster's decorated type)
+    ensure_manifest()
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=QaDbtTranslator(),
+        pool="duckdb_writer",
+    )
+    def qa_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return qa_dbt_models

@@ -1,0 +1,293 @@
+"""The one HTTP layer every vendor client uses.
+
+httpx for transport, tenacity for retries with jitter, pyrate-limiter for the per-vendor rate
+budget. Errors are classified once here; a vendor adds only its own body-code rules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from pyrate_limiter import Limiter, Rate
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from pipeline.lib.redaction import Redactor
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_SECONDS = 120.0
+
+
+class VendorHTTPError(Exception):
+    """A request to a vendor failed; the message names vendor, request and reason."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(VendorHTTPError):
+    """The vendor rejected the credentials. Never retried: it would only lock the key out."""
+
+
+class RetryableError(VendorHTTPError):
+    """Rate limited, a server error, a transport failure or a malformed body: worth retrying."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class MalformedBodyError(RetryableError):
+    """The response body is not the JSON the vendor promised (truncated, HTML error page...)."""
+
+
+class ClientRequestError(VendorHTTPError):
+    """A 4xx other than auth or rate limiting: our request is wrong, retrying will not help."""
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header, in either of its forms (delta or HTTP date)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """A request budget, e.g. 60 per 60 seconds, shared by every client of one vendor account."""
+
+    requests: int
+    per_seconds: float
+
+    def limiter_key(self, scope: str) -> str:
+        return f"{scope}:{self.requests}/{self.per_seconds}"
+
+
+_LIMITERS: dict[str, Limiter] = {}
+_LIMITERS_LOCK = threading.Lock()
+
+
+def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
+    """One limiter per vendor account (scope) in this process, so concurrent assets share it."""
+    key = budget.limiter_key(scope)
+    with _LIMITERS_LOCK:
+        if key not in _LIMITERS:
+            _LIMITERS[key] = Limiter(Rate(budget.requests, int(budget.per_seconds * 1000)))
+        return _LIMITERS[key]
+
+
+@dataclass
+class RequestStats:
+    """What a client did, for run metadata."""
+
+    requests: int = 0
+    retries: int = 0
+    malformed_bodies: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def as_metadata(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "malformed_bodies": self.malformed_bodies,
+            "rate_limited": self.statuses.get(429, 0),
+            "server_errors": sum(n for s, n in self.statuses.items() if s >= 500),
+        }
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    status: int
+    text: str
+    data: Any
+
+
+ErrorClassifier = Callable[[httpx.Response, str], VendorHTTPError | None]
+InvalidBodyHook = Callable[[str, str, str], None]
+
+
+class _WaitRetryAfterOrBackoff:
+    """Honour the server's Retry-After when it gave one, else exponential backoff with jitter."""
+
+    def __init__(self, initial: float, maximum: float) -> None:
+        self._backoff = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            # A little jitter so that parallel clients do not return in lockstep.
+            return min(retry_after, MAX_RETRY_AFTER_SECONDS) + random.uniform(0, 0.1)
+        return self._backoff(retry_state)
+
+
+class VendorHttp:
+    """A rate-limited, retrying JSON client for one vendor account."""
+
+    def __init__(
+        self,
+        vendor: str,
+        base_url: str,
+        *,
+        budget: RateBudget,
+        budget_scope: str,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        redactor: Redactor | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 6,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 30.0,
+        classify: ErrorClassifier | None = None,
+    ) -> None:
+        self.vendor = vendor
+        self.redactor = redactor or Redactor()
+        self.stats = RequestStats()
+        self._limiter = shared_limiter(budget_scope, budget)
+        self._classify = classify
+        self._max_attempts = max_attempts
+        self._wait = _WaitRetryAfterOrBackoff(backoff_initial, backoff_max)
+        self._client = httpx.Client(
+            base_url=base_url.rstrip("/") + "/",
+            headers=dict(headers or {}),
+            auth=auth,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> VendorHttp:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        what: str = "",
+        on_invalid_body: InvalidBodyHook | None = None,
+    ) -> JsonResponse:
+        """Send one request, retrying what is worth retrying; returns the parsed JSON body.
+
+        `what` describes the request for error messages (e.g. "rawdata page 3 of 2026-03-23").
+        `on_invalid_body(what, body, reason)` sees every body that was not valid JSON, so the
+        caller can quarantine it before the request is retried.
+        """
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(RetryableError),
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        return retrying(
+            self._send_once, method, path, json_body, params, headers, what, on_invalid_body
+        )
+
+    def _before_sleep(self, retry_state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        log.warning(
+            "%s: retrying after attempt %d: %s (waiting %.1fs)",
+            self.vendor,
+            retry_state.attempt_number,
+            exc,
+            retry_state.upcoming_sleep,
+        )
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        json_body: Any,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        what: str,
+        on_invalid_body: InvalidBodyHook | None,
+    ) -> JsonResponse:
+        self._limiter.try_acquire(self.vendor)
+        self.stats.requests += 1
+        request = self._client.build_request(
+            method, path.lstrip("/"), json=json_body, params=params, headers=headers
+        )
+        label = f"{self.vendor} {method} {self.redactor.url(str(request.url))}"
+        if what:
+            label += f" ({what})"
+        try:
+            response = self._client.send(request)
+        except httpx.TransportError as exc:
+            raise RetryableError(
+                f"{label}: {type(exc).__name__}: {self.redactor.text(str(exc))}"
+            ) from None
+        self.stats.statuses[response.status_code] += 1
+        text = response.text
+
+        error = self._classify(response, label) if self._classify else None
+        if error is None and response.status_code >= 400:
+            error = self._default_error(response, label, text)
+        if error is not None:
+            raise error
+
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            self.stats.malformed_bodies += 1
+            reason = f"invalid JSON ({exc}) in a {len(text)}-character body"
+            if on_invalid_body is not None:
+                on_invalid_body(what, text, reason)
+            raise MalformedBodyError(f"{label}: {reason}", status=response.status_code) from None
+        return JsonResponse(status=response.status_code, text=text, data=data)
+
+    def _default_error(self, response: httpx.Response, label: str, text: str) -> VendorHTTPError:
+        status = response.status_code
+        detail = self.redactor.text(text[:300].strip())
+        message = f"{label}: HTTP {status}: {detail}"
+        if status in (401, 403):
+            return AuthenticationError(message, status=status)
+        if status in RETRYABLE_STATUSES:
+            return RetryableError(
+                message,
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return ClientRequestError(message, status=status)

@@ -1,0 +1,60 @@
+"""What every vendor's raw asset does for each partition: land the window, report, fail loudly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
+
+from pipeline.lib.extract import PageSource, land_window
+from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
+from pipeline.lib.landing import Endpoint
+from pipeline.lib.windows import Window
+
+
+def materialize_windows(
+    context: AssetExecutionContext,
+    duckdb: DuckDBResource,
+    endpoint: Endpoint,
+    http: VendorHttp,
+    pages_for: Callable[[Window], PageSource],
+) -> MaterializeResult:
+    """Land each partition's window. A failed day does not stop the others, except a
+    credential error, which would fail the same way for every day."""
+    windows = [Window.for_day(key) for key in context.partition_keys]
+    totals = {"pages": 0, "records": 0, "quarantined": 0}
+    failures: list[str] = []
+    with duckdb.get_connection() as conn:
+        for window in windows:
+            try:
+                load = land_window(conn, endpoint, window, context.run_id, pages_for(window), http)
+            except AuthenticationError as exc:
+                raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
+            except VendorHTTPError as exc:
+                failures.append(f"{endpoint.vendor} {endpoint.name} {window.label}: {exc}")
+                context.log.error(failures[-1])
+                continue
+            totals["pages"] += load.pages
+            totals["records"] += load.records
+            totals["quarantined"] += load.quarantined
+            context.log.info(
+                f"{endpoint.vendor} {endpoint.name} {window.label}: {load.pages} pages, "
+                f"{load.records} records, {load.quarantined} quarantined"
+            )
+    metadata: dict[str, Any] = {
+        "window_start": MetadataValue.text(windows[0].start.isoformat()),
+        "window_end": MetadataValue.text(windows[-1].end.isoformat()),
+        "raw_table": MetadataValue.text(endpoint.table),
+        **{name: MetadataValue.int(value) for name, value in totals.items()},
+        **{name: MetadataValue.int(v) for name, v in http.stats.as_metadata().items()},
+    }
+    if failures:
+        raise Failure(description="\n".join(failures), metadata=metadata)
+    if totals["quarantined"]:
+        context.log.warning(
+            f"{endpoint.vendor}: {totals['quarantined']} pages or records quarantined; "
+            "see raw.quarantine"
+        )
+    return MaterializeResult(metadata=metadata)

@@ -1,0 +1,73 @@
+"""The sandbox as a real HTTP server on a free loopback port, run in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from pipeline.sandbox.kore import KoreSandbox
+
+KORE_PREFIX = "/kore"
+
+
+class SandboxServer:
+    """Every simulated vendor behind one server; each vendor under its own path prefix."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.kore = KoreSandbox()
+        app = Starlette(
+            routes=[
+                Route(
+                    KORE_PREFIX
+                    + "/qualityai/api/v1/public/qualitymanagement/app/{stream_id}/rawdata",
+                    self.kore.rawdata,
+                    methods=["POST"],
+                ),
+            ]
+        )
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host, self.port = self._socket.getsockname()[:2]
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def kore_url(self) -> str:
+        return self.url + KORE_PREFIX
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point every vendor at this sandbox."""
+        return self.kore.env(self.kore_url)
+
+    def start(self) -> SandboxServer:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
