@@ -11,13 +11,12 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.kore.assets import RAWDATA_KEY, build_kore_assets
 from pipeline.kore.resources import KoreResource
-from pipeline.lib.dbt import build_dbt_assets, dbt_project
+from pipeline.lib.dbt import build_dbt_assets, dbt_cli
 from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
 from pipeline.lib.settings import WarehouseSettings, enabled_vendors
@@ -37,12 +36,15 @@ class KoreTuning(BaseSettings):
     requests_per_minute: int = 60
     max_attempts: int = 6
     backoff_initial_seconds: float = 0.5
+    timeout_seconds: float = 30.0
 
 
 def build_defs() -> Definitions:
     settings = WarehouseSettings().absolute()
     # dbt runs in its own working directory and reads the warehouse path from this variable.
     os.environ["QA_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.analytics_path.parent.mkdir(parents=True, exist_ok=True)
     enabled_vendors()  # a half-configured vendor fails here, naming the missing variable
 
     partitions = daily_partitions(settings.partitions_start)
@@ -55,15 +57,15 @@ def build_defs() -> Definitions:
         assets=[*kore_assets, dbt_assets, publish],
         jobs=[
             define_asset_job(
-                RAW_JOBS["kore"], selection=AssetSelection.assets(RAWDATA_KEY), partitions_def=partitions
+                RAW_JOBS["kore"],
+                selection=AssetSelection.assets(RAWDATA_KEY),
+                partitions_def=partitions,
             ),
-            define_asset_job(
-                BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish)
-            ),
+            define_asset_job(BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish)),
         ],
         resources={
             "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": dbt_cli(),
             "analytics": AnalyticsResource(
                 warehouse_path=str(settings.warehouse_path),
                 analytics_path=str(settings.analytics_path),
@@ -81,6 +83,7 @@ def build_defs() -> Definitions:
                 requests_per_minute=kore.requests_per_minute,
                 max_attempts=kore.max_attempts,
                 backoff_initial_seconds=kore.backoff_initial_seconds,
+                timeout_seconds=kore.timeout_seconds,
             ),
         },
         # One process writes the DuckDB file at a time; see the concurrency pools in README.

@@ -1,7 +1,5 @@
 """Kore rawdata, landed by daily UTC partition."""
 
-from __future__ import annotations
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,

@@ -14,18 +14,18 @@ import httpx
 import jwt
 from pydantic import ValidationError
 
+from pipeline.kore.models import RawdataPage, conversation_id
 from pipeline.lib.extract import BadRecord, Page
 from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
     RateBudget,
     RetryableError,
-    VendorHTTPError,
     VendorHttp,
+    VendorHTTPError,
 )
 from pipeline.lib.redaction import Redactor
 from pipeline.lib.windows import Window
-from pipeline.kore.models import RawdataPage, conversation_id
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,9 @@ class KoreClient:
                     f"({exc.errors()[0]['msg']} at {exc.errors()[0]['loc']})"
                 ) from None
 
-            ids = tuple(conversation_id(r) or json.dumps(r, sort_keys=True) for r in envelope.results)
+            ids = tuple(
+                conversation_id(r) or json.dumps(r, sort_keys=True) for r in envelope.results
+            )
             if ids and ids in seen_pages:
                 log.warning("kore: %s repeats an earlier page; stopping", what)
                 return
@@ -191,4 +193,3 @@ class KoreClient:
             ):
                 return
             page_number += 1
-

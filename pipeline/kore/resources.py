@@ -1,7 +1,5 @@
 """The Kore resource: configuration in, a ready client out."""
 
-from __future__ import annotations
-
 from dagster import ConfigurableResource
 from pydantic import Field
 
@@ -23,6 +21,7 @@ class KoreResource(ConfigurableResource):
     requests_per_minute: int = Field(default=60, ge=1)
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)
 
     def client(self) -> KoreClient:
         return KoreClient(
@@ -39,5 +38,6 @@ class KoreResource(ConfigurableResource):
                 requests_per_minute=self.requests_per_minute,
                 max_attempts=self.max_attempts,
                 backoff_initial=self.backoff_initial_seconds,
+                timeout=self.timeout_seconds,
             )
         )

@@ -1,7 +1,7 @@
 """The dbt project as Dagster assets, each dbt source mapped to its vendor's raw asset."""
 
-from __future__ import annotations
-
+import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# The dbt installed beside this interpreter, so a venv works without being activated.
+_BESIDE = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
 
 _SOURCE_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
@@ -32,7 +36,11 @@ def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
 def ensure_manifest(project: DbtProject = dbt_project) -> None:
     """`dbt parse` when the manifest is missing or older than the project's files."""
     if manifest_is_stale(project):
-        project.preparer.prepare(project)
+        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+def dbt_cli(project: DbtProject = dbt_project) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
 
 
 class QaDbtTranslator(DagsterDbtTranslator):
@@ -50,7 +58,7 @@ class QaDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def build_dbt_assets():  # noqa: ANN201  (dagster's decorated type)
+def build_dbt_assets():
     ensure_manifest()
 
     @dbt_assets(

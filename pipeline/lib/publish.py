@@ -23,21 +23,23 @@ def publish_marts(warehouse_path: Path, analytics_path: Path, run_id: str) -> di
     tmp_path = analytics_path.with_name(f".{analytics_path.name}.{uuid.uuid4().hex}.tmp")
     rows: dict[str, int] = {}
     try:
-        with duckdb.connect(str(warehouse_path), read_only=True) as source:
+        with duckdb.connect() as source:
+            source.execute(f"attach '{warehouse_path}' as warehouse (read_only)")
+            source.execute(f"attach '{tmp_path}' as analytics")
             tables = [
                 name
                 for (name,) in source.execute(
                     "select table_name from information_schema.tables "
-                    "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+                    "where table_catalog = 'warehouse' and table_schema = ? "
+                    "and table_type = 'BASE TABLE' order by table_name",
                     [PUBLISHED_SCHEMA],
                 ).fetchall()
             ]
-            source.execute(f"attach '{tmp_path}' as analytics")
             source.execute(f"create schema analytics.{PUBLISHED_SCHEMA}")
             for table in tables:
                 source.execute(
                     f"create table analytics.{PUBLISHED_SCHEMA}.{table} as "
-                    f"select * from {PUBLISHED_SCHEMA}.{table}"
+                    f"select * from warehouse.{PUBLISHED_SCHEMA}.{table}"
                 )
                 (count,) = source.execute(
                     f"select count(*) from analytics.{PUBLISHED_SCHEMA}.{table}"
@@ -50,6 +52,7 @@ def publish_marts(warehouse_path: Path, analytics_path: Path, run_id: str) -> di
                 [run_id, utc_now(), str(warehouse_path.name)],
             )
             source.execute("detach analytics")
+            source.execute("detach warehouse")
         with open(tmp_path, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_path, analytics_path)

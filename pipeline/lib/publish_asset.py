@@ -1,7 +1,5 @@
 """The analyst copy as an asset downstream of the dbt marts."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from dagster import (

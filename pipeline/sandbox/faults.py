@@ -7,8 +7,8 @@ import random
 import threading
 import time
 from collections import Counter, deque
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from starlette.responses import JSONResponse, Response
 

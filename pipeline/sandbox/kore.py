@@ -135,7 +135,9 @@ def render(conv: Conversation) -> dict[str, Any]:
             "is_direction_defaulted": False,
             "AuditStatus": conv.audit_status,
             "AuditScore": conv.audit_score,
-            "audit_date": conv.audit_date.strftime("%Y-%m-%d %H:%M:%S") if conv.audit_date else None,
+            "audit_date": conv.audit_date.strftime("%Y-%m-%d %H:%M:%S")
+            if conv.audit_date
+            else None,
             "auditor": conv.auditor,
             "Queues": [{"Queue ID": conv.queue[1], "Queue Name": conv.queue[0]}],
             "Agents": [
@@ -187,7 +189,9 @@ def render(conv: Conversation) -> dict[str, Any]:
             "language": "English",
             "koreEvaluationScore": conv.score,
             "Fatal Errors": sum(m["fatal"] and m["qualification"] == "NO" for m in conv.metrics),
-            "auditStatus": "Unassigned" if conv.audit_status == "Not Assigned" else conv.audit_status,
+            "auditStatus": "Unassigned"
+            if conv.audit_status == "Not Assigned"
+            else conv.audit_status,
             "AuditScore": conv.audit_score,
             "AuditDate": _ts(conv.audit_date),
             "AuditorName": conv.auditor,
