@@ -50,6 +50,8 @@ class KoreConfig:
     page_size: int = 100
     max_pages: int = 1000
     requests_per_minute: int = 60
+    # Kore's budget is per minute; only tests shorten the period to observe it quickly.
+    rate_period_seconds: float = 60.0
     max_attempts: int = 6
     backoff_initial: float = 0.5
     timeout: float = 30.0
@@ -95,7 +97,7 @@ class KoreClient:
         self.http = VendorHttp(
             "kore",
             config.base_url,
-            budget=RateBudget(config.requests_per_minute, 60.0),
+            budget=RateBudget(config.requests_per_minute, config.rate_period_seconds),
             # Kore's limit is per account, shared by rawdata and scorereporting.
             budget_scope=f"kore:{config.account_id}",
             headers={

@@ -100,7 +100,8 @@ def generate_day(day: date, per_day: int) -> list[Conversation]:
                 conversation_id="c-" + stable_uuid("kore-conv", day, index),
                 start=start,
                 duration_ms=0 if below else 30_000 + (seed >> 8) % 900_000,
-                dialect=DIALECTS[(seed >> 4) % 3],
+                # The 2024 dialect predates below-threshold contacts: they never appear in it.
+                dialect=DIALECTS[(seed >> 4) % (2 if below else 3)],
                 agents=agents,
                 score=score,
                 below_threshold=below,

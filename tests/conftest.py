@@ -1,0 +1,86 @@
+"""Fixtures: one loopback sandbox per session, a fresh warehouse per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from pipeline.lib.dbt import ensure_manifest
+from pipeline.runner import StepFailure, run_pipeline
+from pipeline.sandbox.faults import SlidingWindowLimit
+from pipeline.sandbox.server import SandboxServer
+
+DAY = date(2026, 3, 23)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> None:
+    """`dbt parse` once per session, not once per test."""
+    ensure_manifest()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
+    """The session's sandbox with its state reset around each test."""
+    kore = sandbox_server.kore
+    kore.faults.reset()
+    kore.faults.retry_after_seconds = 1
+    kore.faults.timeout_seconds = 3.0
+    kore.per_day = 40
+    kore.repeat_first_page = False
+    kore.extra_records.clear()
+    kore.tokens_seen.clear()
+    kore.requests = 0
+    # Generous, so tests do not wait on the vendor's real 60 per minute unless they mean to.
+    kore.limit = SlidingWindowLimit(100_000, 60.0)
+    yield sandbox_server
+    kore.faults.reset()
+
+
+@dataclass
+class Warehouse:
+    path: Path
+    analytics_path: Path
+    instance: DagsterInstance
+
+    def run(self, start: date = DAY, end: date | None = None, **kwargs: Any) -> list[StepFailure]:
+        return run_pipeline(start, end or start, instance=self.instance, **kwargs)
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.path), read_only=True) as conn:
+            return conn.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        return self.query(sql, params)[0][0]
+
+
+@pytest.fixture
+def warehouse(
+    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Warehouse]:
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("QA_ANALYTICS_PATH", str(tmp_path / "analytics.duckdb"))
+    monkeypatch.setenv("QA_PARTITIONS_START", "2026-01-01")
+    # Small pages so every window spans several; fast backoff so retries do not slow the suite.
+    monkeypatch.setenv("KORE_PAGE_SIZE", "7")
+    monkeypatch.setenv("KORE_BACKOFF_INITIAL_SECONDS", "0.05")
+    monkeypatch.setenv("KORE_REQUESTS_PER_MINUTE", "100000")
+    monkeypatch.setenv("KORE_TIMEOUT_SECONDS", "1.5")
+    monkeypatch.setenv("KORE_MAX_ATTEMPTS", "8")
+    with DagsterInstance.ephemeral() as instance:
+        yield Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb", instance)
