@@ -1,0 +1,97 @@
+"""The Kore client against the sandbox: JWT, pagination loop guards, the rate budget."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from pipeline.kore.client import KoreClient, KoreConfig, PaginationError, mint_jwt
+from pipeline.lib.http import AuthenticationError
+from pipeline.lib.windows import Window
+from pipeline.sandbox.faults import SlidingWindowLimit
+from tests.conftest import DAY
+
+
+def _client(sandbox, **overrides) -> KoreClient:
+    kore = sandbox.kore
+    config = {
+        "base_url": sandbox.kore_url,
+        "stream_id": kore.stream_id,
+        "account_id": kore.account_id,
+        "org_id": kore.org_id,
+        "client_id": kore.client_id,
+        "client_secret": kore.client_secret,
+        "page_size": 7,
+        "requests_per_minute": 100_000,
+        "backoff_initial": 0.05,
+        **overrides,
+    }
+    return KoreClient(KoreConfig(**config))
+
+
+def _ignore(*_: object) -> None:
+    return None
+
+
+def test_jwt_claims_follow_the_documented_recipe() -> None:
+    token = mint_jwt("cs-123", "secret-abc")
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    claims = jwt.decode(token, "secret-abc", algorithms=["HS256"])
+    assert claims["appId"] == "cs-123"
+    assert claims["exp"] - claims["iat"] <= 3600
+
+
+def test_pages_cover_the_window_and_stop_on_the_last_short_page(sandbox) -> None:
+    truth = sandbox.kore.conversations(DAY, include_below_threshold=False)
+    pages = list(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
+    assert sum(p.records for p in pages) == len(truth)
+    assert [p.number for p in pages] == list(range(1, len(pages) + 1))
+    assert sandbox.kore.requests == len(pages)
+
+
+def test_an_exact_multiple_stops_on_the_total_not_an_extra_empty_page(sandbox) -> None:
+    sandbox.kore.per_day = 40
+    n = len(sandbox.kore.conversations(DAY, include_below_threshold=False))
+    pages = list(_client(sandbox, page_size=n).iter_pages(Window.for_day(DAY), _ignore))
+    assert len(pages) == 1 and sandbox.kore.requests == 1
+
+
+def test_a_server_that_repeats_page_one_does_not_loop(sandbox) -> None:
+    sandbox.kore.repeat_first_page = True
+    pages = list(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
+    assert len(pages) == 1
+    assert sandbox.kore.requests == 2, "the second, repeated page is detected and not landed"
+
+
+def test_the_hard_page_cap_fails_instead_of_truncating(sandbox) -> None:
+    with pytest.raises(PaginationError, match="still paging after 2 pages"):
+        list(_client(sandbox, max_pages=2).iter_pages(Window.for_day(DAY), _ignore))
+
+
+def test_wrong_stream_or_secret_is_an_authentication_error_without_retry(sandbox) -> None:
+    client = _client(sandbox, client_secret="wrong-secret-123")
+    with pytest.raises(AuthenticationError, match="rejected the credentials") as caught:
+        list(client.iter_pages(Window.for_day(DAY), _ignore))
+    assert "wrong-secret-123" not in str(caught.value)
+    assert sandbox.kore.requests == 1
+
+
+def test_the_rate_budget_keeps_requests_inside_the_vendor_limit(sandbox) -> None:
+    # The sandbox enforces 5 requests a second; the client's budget is 5 per 1.2 s. Nine pages
+    # must all get through without one refusal.
+    sandbox.kore.limit = SlidingWindowLimit(5, 1.0)
+    client = _client(sandbox, page_size=4, requests_per_minute=5, rate_period_seconds=1.2)
+    pages = list(client.iter_pages(Window.for_day(DAY), _ignore))
+    assert len(pages) >= 9
+    assert sandbox.kore.limit.refused == 0
+    assert client.http.stats.statuses.get(429, 0) == 0
+
+
+def test_without_a_budget_the_sandbox_refuses_and_retry_after_recovers(sandbox) -> None:
+    sandbox.kore.limit = SlidingWindowLimit(5, 1.0)
+    client = _client(sandbox, page_size=4)
+    pages = list(client.iter_pages(Window.for_day(DAY), _ignore))
+    truth = sandbox.kore.conversations(DAY, include_below_threshold=False)
+    assert sum(p.records for p in pages) == len(truth)
+    assert sandbox.kore.limit.refused > 0, "the sandbox really enforces the vendor limit"
+    assert client.http.stats.retries == sandbox.kore.limit.refused
