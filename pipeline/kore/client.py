@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 KORE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Kore answers bad credentials with this body code, whatever the HTTP status.
 INVALID_CREDENTIALS_CODE = 4002
+TOKEN_RENEW_SECONDS = 50 * 60
 
 
 class PaginationError(VendorHTTPError):
@@ -94,6 +95,8 @@ class KoreClient:
     def __init__(self, config: KoreConfig) -> None:
         self.config = config
         self.redactor = Redactor([config.client_secret])
+        self._token: str | None = None
+        self._token_minted = 0.0
         self.http = VendorHttp(
             "kore",
             config.base_url,
@@ -120,9 +123,12 @@ class KoreClient:
         self.http.close()
 
     def _auth_header(self) -> dict[str, str]:
-        token = mint_jwt(self.config.client_id, self.config.client_secret)
-        self.redactor.add(token)
-        return {"auth": token}
+        # One token per client, renewed well before its one-hour expiry.
+        if self._token is None or time.monotonic() - self._token_minted > TOKEN_RENEW_SECONDS:
+            self._token = mint_jwt(self.config.client_id, self.config.client_secret)
+            self._token_minted = time.monotonic()
+            self.redactor.add(self._token)
+        return {"auth": self._token}
 
     def request_body(self, window: Window, page: int) -> dict[str, object]:
         # Kore compares whole seconds and includes both ends: ask up to the window's last second.
@@ -137,7 +143,8 @@ class KoreClient:
 
     def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
         """Yield each page of the window, stopping on whichever end signal comes first."""
-        seen_pages: set[tuple[str, ...]] = set()
+        # Digests, not the ids themselves: memory must not grow with the window.
+        seen_pages: set[int] = set()
         records_seen = 0
         page_number = 1
         while True:
@@ -168,10 +175,11 @@ class KoreClient:
             ids = tuple(
                 conversation_id(r) or json.dumps(r, sort_keys=True) for r in envelope.results
             )
-            if ids and ids in seen_pages:
+            digest = hash(ids)
+            if ids and digest in seen_pages:
                 log.warning("kore: %s repeats an earlier page; stopping", what)
                 return
-            seen_pages.add(ids)
+            seen_pages.add(digest)
 
             bad = [
                 BadRecord(

@@ -8,6 +8,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -31,7 +32,7 @@ def kore_agent_id(person: Person) -> str:
     return "a-" + stable_uuid("kore-agent", person.key)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Conversation:
     """The sandbox's truth about one conversation, rendered per dialect on the way out."""
 
@@ -61,7 +62,8 @@ def _qualification(seed: int, below_threshold: bool, manual: bool) -> str | None
     return ("YES", "YES", "YES", "NO", "NA")[seed % 5]
 
 
-def generate_day(day: date, per_day: int) -> list[Conversation]:
+@lru_cache(maxsize=16)
+def generate_day(day: date, per_day: int) -> tuple[Conversation, ...]:
     """Deterministic conversations for one UTC day (whole-second start times)."""
     out: list[Conversation] = []
     for index in range(per_day):
@@ -118,7 +120,7 @@ def generate_day(day: date, per_day: int) -> list[Conversation]:
                 custom_id=f"ext-{index:05d}" if seed % 3 == 0 else None,
             )
         )
-    return out
+    return tuple(out)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -296,23 +298,26 @@ class KoreSandbox:
             return JSONResponse({"msg": f"Invalid request: {exc}", "code": 400}, 400)
         include_below = bool(body.get("include_below_threshold", False))
 
-        rows: list[dict[str, Any]] = []
+        matches: list[Conversation | dict[str, Any]] = []
         day = start.date()
         while day <= end.date():
             for conv in self.conversations(day, include_below_threshold=include_below):
                 if start <= conv.start <= end:
-                    rows.append(render(conv))
-            rows.extend(self.extra_records.get(day, []))
+                    matches.append(conv)
+            matches.extend(self.extra_records.get(day, []))
             day += timedelta(days=1)
         if self.repeat_first_page:
             page = 1
         skip = offset + (page - 1) * limit
-        chunk = rows[skip : skip + limit]
+        chunk = [
+            render(item) if isinstance(item, Conversation) else item
+            for item in matches[skip : skip + limit]
+        ]
         payload = {
             "results": chunk,
-            "totalResults": len(rows),
-            "hasMore": True if self.repeat_first_page else skip + limit < len(rows),
-            "totalPages": math.ceil(len(rows) / limit),
+            "totalResults": len(matches),
+            "hasMore": True if self.repeat_first_page else skip + limit < len(matches),
+            "totalPages": math.ceil(len(matches) / limit),
         }
         good = json.dumps(payload).encode()
         fault = self.faults.next_fault()
