@@ -11,17 +11,22 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster_duckdb import DuckDBResource
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.evaluagent.assets import GROUPS, USERS, build_evaluagent_assets
+from pipeline.evaluagent.assets import key as evaluagent_key
+from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.kore.assets import RAWDATA_KEY, build_kore_assets
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.dbt import build_dbt_assets, dbt_cli
 from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
 from pipeline.lib.settings import WarehouseSettings, enabled_vendors
+from pipeline.lib.warehouse import WarehouseResource
 
-RAW_JOBS = {"kore": "kore_raw"}
+# Per vendor: the job run once per run (whole-list endpoints), and the job run per UTC day.
+SNAPSHOT_JOBS = {"evaluagent": "evaluagent_directory"}
+RAW_JOBS = {"kore": "kore_raw", "evaluagent": "evaluagent_raw"}
 BUILD_JOB = "build_and_publish"
 
 
@@ -39,6 +44,23 @@ class KoreTuning(BaseSettings):
     timeout_seconds: float = 30.0
 
 
+class EvaluAgentTuning(BaseSettings):
+    """EvaluAgent knobs that are not secrets."""
+
+    model_config = SettingsConfigDict(env_prefix="EVALUAGENT_", extra="ignore")
+
+    region: str = "eu"
+    base_url: str | None = None
+    requests_per_minute: int = 100
+    max_pages: int = 2000
+    max_attempts: int = 6
+    backoff_initial_seconds: float = 0.5
+    timeout_seconds: float = 30.0
+    analytics_enabled: bool = False
+    analytics_path: str = "analytics/conversations"
+    analytics_integration: str | None = None
+
+
 def build_defs() -> Definitions:
     settings = WarehouseSettings().absolute()
     # dbt runs in its own working directory and reads the warehouse path from this variable.
@@ -47,24 +69,42 @@ def build_defs() -> Definitions:
     settings.analytics_path.parent.mkdir(parents=True, exist_ok=True)
     enabled_vendors()  # a half-configured vendor fails here, naming the missing variable
 
+    kore = KoreTuning()
+    evaluagent = EvaluAgentTuning()
     partitions = daily_partitions(settings.partitions_start)
     kore_assets = build_kore_assets(partitions)
+    evaluagent_assets = build_evaluagent_assets(
+        partitions, analytics_enabled=evaluagent.analytics_enabled
+    )
     dbt_assets = build_dbt_assets()
     publish = build_publish_asset(dbt_assets)
-    kore = KoreTuning()
+    evaluagent_daily = [
+        a.key
+        for a in evaluagent_assets
+        if a.key not in (evaluagent_key(USERS), evaluagent_key(GROUPS))
+    ]
 
     return Definitions(
-        assets=[*kore_assets, dbt_assets, publish],
+        assets=[*kore_assets, *evaluagent_assets, dbt_assets, publish],
         jobs=[
             define_asset_job(
                 RAW_JOBS["kore"],
                 selection=AssetSelection.assets(RAWDATA_KEY),
                 partitions_def=partitions,
             ),
+            define_asset_job(
+                RAW_JOBS["evaluagent"],
+                selection=AssetSelection.assets(*evaluagent_daily),
+                partitions_def=partitions,
+            ),
+            define_asset_job(
+                SNAPSHOT_JOBS["evaluagent"],
+                selection=AssetSelection.assets(evaluagent_key(USERS), evaluagent_key(GROUPS)),
+            ),
             define_asset_job(BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish)),
         ],
         resources={
-            "duckdb": DuckDBResource(database=str(settings.warehouse_path)),
+            "duckdb": WarehouseResource(database=str(settings.warehouse_path)),
             "dbt": dbt_cli(),
             "analytics": AnalyticsResource(
                 warehouse_path=str(settings.warehouse_path),
@@ -84,6 +124,19 @@ def build_defs() -> Definitions:
                 max_attempts=kore.max_attempts,
                 backoff_initial_seconds=kore.backoff_initial_seconds,
                 timeout_seconds=kore.timeout_seconds,
+            ),
+            "evaluagent": EvaluAgentResource(
+                access_key_id=EnvVar("EVALUAGENT_ACCESS_KEY_ID"),
+                secret_key=EnvVar("EVALUAGENT_SECRET_KEY"),
+                region=evaluagent.region,
+                base_url=evaluagent.base_url,
+                requests_per_minute=evaluagent.requests_per_minute,
+                max_pages=evaluagent.max_pages,
+                max_attempts=evaluagent.max_attempts,
+                backoff_initial_seconds=evaluagent.backoff_initial_seconds,
+                timeout_seconds=evaluagent.timeout_seconds,
+                analytics_path=evaluagent.analytics_path,
+                analytics_integration=evaluagent.analytics_integration,
             ),
         },
         # One process writes the DuckDB file at a time; see the concurrency pools in README.

@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             start = yesterday - timedelta(days=max(args.days, 1) - 1)
             with SandboxServer() as server:
                 os.environ.update(server.env())
+                # The real vendors' per-minute limits would make a local demo crawl: lift them
+                # on both sides (the tests exercise the real limits).
+                server.evaluagent.limit_per_minute = 100_000
+                os.environ.setdefault("EVALUAGENT_REQUESTS_PER_MINUTE", "100000")
                 print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
                 failures = run_pipeline(start, yesterday, log_level=level)
         else:

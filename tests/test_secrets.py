@@ -43,7 +43,7 @@ def test_secrets_appear_nowhere(warehouse, sandbox, caplog, capfd, monkeypatch) 
     assert warehouse.run(DAY) != []
 
     tokens = {t for t in sandbox.kore.tokens_seen if t}
-    assert len(tokens) >= 3, "the sandbox saw the JWTs the client sent"
+    assert len(tokens) >= 2, "the sandbox saw the JWTs the clients sent (one per run)"
     captured = capfd.readouterr()
     haystacks = {
         "logs": caplog.text,

@@ -9,11 +9,11 @@ from dagster import (
     PartitionsDefinition,
     asset,
 )
-from dagster_duckdb import DuckDBResource
 
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.landing import register_endpoint
 from pipeline.lib.raw_asset import materialize_windows
+from pipeline.lib.warehouse import WarehouseResource
 
 RAWDATA = register_endpoint("kore", "rawdata")
 RAWDATA_KEY = AssetKey(["raw", "kore", "rawdata"])
@@ -33,7 +33,7 @@ def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefini
         ),
     )
     def kore_rawdata(
-        context: AssetExecutionContext, kore: KoreResource, duckdb: DuckDBResource
+        context: AssetExecutionContext, kore: KoreResource, duckdb: WarehouseResource
     ) -> MaterializeResult:
         client = kore.client()
         try:

@@ -9,6 +9,9 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipeline.lib.landing import ensure_raw_schema
+from pipeline.lib.warehouse import WarehouseResource
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -16,6 +19,7 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 # The dbt installed beside this interpreter, so a venv works without being activated.
 _BESIDE = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
+
 
 _SOURCE_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
@@ -67,7 +71,12 @@ def build_dbt_assets():
         dagster_dbt_translator=QaDbtTranslator(),
         pool="duckdb_writer",
     )
-    def qa_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    def qa_dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource
+    ) -> Iterator[Any]:
+        # A vendor that never ran still needs its (empty) raw tables for staging to build.
+        with duckdb.get_connection() as conn:
+            ensure_raw_schema(conn)
         yield from dbt.cli(["build"], context=context).stream()
 
     return qa_dbt_models

@@ -43,9 +43,11 @@ def land_window(
     run_id: str,
     pages: PageSource,
     http: VendorHttp,
+    before: Callable[[WindowLoad], None] | None = None,
 ) -> WindowLoad:
     """Land every page of `window`; on failure the window keeps its last good load and the
-    error (already redacted by the HTTP layer) is logged and re-raised."""
+    error (already redacted by the HTTP layer) is logged and re-raised. `before` runs first,
+    inside the load (e.g. to carry forward rows that need no new request)."""
     requests_before, retries_before = http.stats.requests, http.stats.retries
     load = WindowLoad(conn, endpoint, window, run_id)
 
@@ -59,6 +61,8 @@ def land_window(
         }
 
     try:
+        if before is not None:
+            before(load)
         for page in pages(quarantine_body):
             load.add_page(page.number, page.text, records=page.records, request=page.request)
             for bad in page.bad_records:

@@ -175,7 +175,8 @@ class VendorHttp:
         self.vendor = vendor
         self.redactor = redactor or Redactor()
         self.stats = RequestStats()
-        self._limiter = shared_limiter(budget_scope, budget)
+        self._budget = budget
+        self._budget_scope = budget_scope
         self._classify = classify
         self._max_attempts = max_attempts
         self._wait = _WaitRetryAfterOrBackoff(backoff_initial, backoff_max)
@@ -206,13 +207,17 @@ class VendorHttp:
         headers: Mapping[str, str] | None = None,
         what: str = "",
         on_invalid_body: InvalidBodyHook | None = None,
+        rate_key: str | None = None,
     ) -> JsonResponse:
         """Send one request, retrying what is worth retrying; returns the parsed JSON body.
 
         `what` describes the request for error messages (e.g. "rawdata page 3 of 2026-03-23").
         `on_invalid_body(what, body, reason)` sees every body that was not valid JSON, so the
-        caller can quarantine it before the request is retried.
+        caller can quarantine it before the request is retried. `rate_key` selects a separate
+        budget for vendors that limit each endpoint on its own.
         """
+        scope = f"{self._budget_scope}:{rate_key}" if rate_key else self._budget_scope
+        limiter = shared_limiter(scope, self._budget)
         retrying = Retrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=self._wait,
@@ -221,7 +226,15 @@ class VendorHttp:
             reraise=True,
         )
         return retrying(
-            self._send_once, method, path, json_body, params, headers, what, on_invalid_body
+            self._send_once,
+            limiter,
+            method,
+            path,
+            json_body,
+            params,
+            headers,
+            what,
+            on_invalid_body,
         )
 
     def _before_sleep(self, retry_state: RetryCallState) -> None:
@@ -237,6 +250,7 @@ class VendorHttp:
 
     def _send_once(
         self,
+        limiter: Limiter,
         method: str,
         path: str,
         json_body: Any,
@@ -245,7 +259,7 @@ class VendorHttp:
         what: str,
         on_invalid_body: InvalidBodyHook | None,
     ) -> JsonResponse:
-        self._limiter.try_acquire(self.vendor)
+        limiter.try_acquire(self.vendor)
         self.stats.requests += 1
         request = self._client.build_request(
             method, path.lstrip("/"), json=json_body, params=params, headers=headers

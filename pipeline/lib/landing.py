@@ -170,6 +170,22 @@ class WindowLoad:
         self.pages += 1
         self.records += records
 
+    def carry_forward(self, select_rowids_sql: str, params: list[Any], *, records: int) -> None:
+        """Copy earlier rows of this endpoint into this run's window unchanged (payload and
+        extraction time kept): data that is still current needs no new request.
+
+        `select_rowids_sql` selects the `rowid`s of the rows to copy."""
+        self.conn.execute(
+            f"""
+            insert into {self.endpoint.table}
+            select vendor, endpoint, ?, ?, page_number, request, payload, extracted_at, ?
+            from {self.endpoint.table}
+            where rowid in ({select_rowids_sql})
+            """,
+            [self.window.start, self.window.end, self.run_id, *params],
+        )
+        self.records += records
+
     def quarantine(
         self,
         reason: str,

@@ -6,30 +6,43 @@ from collections.abc import Callable
 from typing import Any
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
-from dagster_duckdb import DuckDBResource
 
 from pipeline.lib.extract import PageSource, land_window
 from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
-from pipeline.lib.landing import Endpoint
+from pipeline.lib.landing import Endpoint, WindowLoad
+from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
 
 
 def materialize_windows(
     context: AssetExecutionContext,
-    duckdb: DuckDBResource,
+    duckdb: WarehouseResource,
     endpoint: Endpoint,
     http: VendorHttp,
     pages_for: Callable[[Window], PageSource],
+    *,
+    windows: list[Window] | None = None,
+    before_for: Callable[[Window], Callable[[WindowLoad], None] | None] | None = None,
+    extra_metadata: Callable[[], dict[str, Any]] | None = None,
 ) -> MaterializeResult:
-    """Land each partition's window. A failed day does not stop the others, except a
-    credential error, which would fail the same way for every day."""
-    windows = [Window.for_day(key) for key in context.partition_keys]
+    """Land each window (by default one per partition). A failed window does not stop the
+    others, except a credential error, which would fail the same way for every one."""
+    if windows is None:
+        windows = [Window.for_day(key) for key in context.partition_keys]
     totals = {"pages": 0, "records": 0, "quarantined": 0}
     failures: list[str] = []
     with duckdb.get_connection() as conn:
         for window in windows:
             try:
-                load = land_window(conn, endpoint, window, context.run_id, pages_for(window), http)
+                load = land_window(
+                    conn,
+                    endpoint,
+                    window,
+                    context.run_id,
+                    pages_for(window),
+                    http,
+                    before=before_for(window) if before_for else None,
+                )
             except AuthenticationError as exc:
                 raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
             except VendorHTTPError as exc:
@@ -49,6 +62,7 @@ def materialize_windows(
         "raw_table": MetadataValue.text(endpoint.table),
         **{name: MetadataValue.int(value) for name, value in totals.items()},
         **{name: MetadataValue.int(v) for name, v in http.stats.as_metadata().items()},
+        **(extra_metadata() if extra_metadata else {}),
     }
     if failures:
         raise Failure(description="\n".join(failures), metadata=metadata)

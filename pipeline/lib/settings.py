@@ -63,6 +63,9 @@ VENDOR_REQUIREMENTS: tuple[VendorRequirement, ...] = (
             "KORE_CLIENT_SECRET",
         ),
     ),
+    VendorRequirement(
+        "evaluagent", "EvaluAgent", ("EVALUAGENT_ACCESS_KEY_ID", "EVALUAGENT_SECRET_KEY")
+    ),
 )
 
 

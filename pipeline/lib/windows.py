@@ -33,6 +33,8 @@ class Window:
 
     @property
     def label(self) -> str:
+        if self == SNAPSHOT:
+            return "snapshot"
         if self.end - self.start == timedelta(days=1) and self.start.time() == datetime.min.time():
             return self.start.date().isoformat()
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
@@ -56,3 +58,7 @@ def days_between(start: date, end: date) -> list[date]:
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+# The window of endpoints that are refreshed whole on every run (users, groups).
+SNAPSHOT = Window(datetime(2000, 1, 1), datetime(2100, 1, 1))

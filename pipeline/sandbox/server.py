@@ -10,9 +10,11 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from pipeline.sandbox.evaluagent import EvaluAgentSandbox
 from pipeline.sandbox.kore import KoreSandbox
 
 KORE_PREFIX = "/kore"
+EVALUAGENT_PREFIX = "/evaluagent/v1"
 
 
 class SandboxServer:
@@ -20,8 +22,18 @@ class SandboxServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.kore = KoreSandbox()
+        self.evaluagent = EvaluAgentSandbox()
+        ea = self.evaluagent
         app = Starlette(
             routes=[
+                Route(EVALUAGENT_PREFIX + "/quality/evaluations", ea.list_evaluations),
+                Route(
+                    EVALUAGENT_PREFIX + "/quality/evaluations/{evaluation_id}", ea.get_evaluation
+                ),
+                Route(EVALUAGENT_PREFIX + "/org/users", ea.list_users),
+                Route(EVALUAGENT_PREFIX + "/org/groups", ea.list_groups),
+                Route(EVALUAGENT_PREFIX + "/analytics/conversations", ea.conversations),
+                Route(EVALUAGENT_PREFIX + "/auth/token", ea.create_token, methods=["POST"]),
                 Route(
                     KORE_PREFIX
                     + "/qualityai/api/v1/public/qualitymanagement/app/{stream_id}/rawdata",
@@ -48,9 +60,13 @@ class SandboxServer:
     def kore_url(self) -> str:
         return self.url + KORE_PREFIX
 
+    @property
+    def evaluagent_url(self) -> str:
+        return self.url + EVALUAGENT_PREFIX
+
     def env(self) -> dict[str, str]:
         """Environment variables that point every vendor at this sandbox."""
-        return self.kore.env(self.kore_url)
+        return {**self.kore.env(self.kore_url), **self.evaluagent.env(self.evaluagent_url)}
 
     def start(self) -> SandboxServer:
         self._thread.start()

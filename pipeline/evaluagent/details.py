@@ -1,0 +1,101 @@
+"""Which evaluation details to fetch: only ids that are new or whose `updated_at` moved.
+
+Detail calls count against EvaluAgent's 10,000-a-day limit per endpoint. The evaluations list
+(already landed for the window) says what exists and when it last changed; the details landed
+before say what we already have. Unchanged details are carried forward into the new load of
+the window without a request, so a re-run still yields the complete window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipeline.evaluagent.client import EvaluAgentClient
+from pipeline.lib.extract import Page
+from pipeline.lib.http import ClientRequestError, InvalidBodyHook
+from pipeline.lib.landing import LOAD_LOG, Endpoint, WindowLoad, ensure_raw_schema
+from pipeline.lib.windows import Window
+
+_SUCCESSFUL = f"""
+    inner join {LOAD_LOG} as loads
+        on loads.run_id = pages.run_id and loads.vendor = pages.vendor
+        and loads.endpoint = pages.endpoint and loads.window_start = pages.window_start
+        and loads.status = 'success'
+"""
+
+
+@dataclass
+class DetailPlan:
+    to_fetch: list[str] = field(default_factory=list)
+    carry_rowids: list[int] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.carry_rowids)
+
+
+def plan_details(
+    conn: duckdb.DuckDBPyConnection, listing: Endpoint, details: Endpoint, window: Window
+) -> DetailPlan:
+    ensure_raw_schema(conn, [listing, details])
+    listed = conn.execute(
+        f"""
+        with items as (
+            select unnest(json_extract(pages.payload, '$.data[*]')) as item
+            from {listing.table} as pages {_SUCCESSFUL}
+            where pages.window_start = ?
+        )
+        select item ->> '$.id' as id, max(item ->> '$.attributes.updated_at') as updated_at
+        from items
+        where id is not null
+        group by id
+        order by id
+        """,
+        [window.start],
+    ).fetchall()
+    have = {
+        row_id_key: (rowid, updated_at)
+        for rowid, row_id_key, updated_at in conn.execute(
+            f"""
+            select pages.rowid, pages.payload ->> '$.data.id' as id,
+                   pages.payload ->> '$.data.attributes.updated_at'
+            from {details.table} as pages {_SUCCESSFUL}
+            where id is not null
+            qualify row_number() over (partition by id order by pages.extracted_at desc) = 1
+            """
+        ).fetchall()
+    }
+    plan = DetailPlan()
+    for evaluation_id, updated_at in listed:
+        known = have.get(evaluation_id)
+        if known is not None and known[1] == updated_at:
+            plan.carry_rowids.append(known[0])
+        else:
+            plan.to_fetch.append(evaluation_id)
+    return plan
+
+
+def carry_forward(plan: DetailPlan) -> Callable[[WindowLoad], None]:
+    def before(load: WindowLoad) -> None:
+        if plan.carry_rowids:
+            load.carry_forward(
+                "select unnest(?::bigint[])", [plan.carry_rowids], records=plan.skipped
+            )
+
+    return before
+
+
+def detail_pages(
+    client: EvaluAgentClient, plan: DetailPlan, on_invalid_body: InvalidBodyHook
+) -> Iterator[Page]:
+    for number, evaluation_id in enumerate(plan.to_fetch, start=1):
+        try:
+            yield client.evaluation_detail(evaluation_id, number, on_invalid_body)
+        except ClientRequestError as exc:
+            if exc.status != 404:
+                raise
+            # Listed but gone (deleted between the two calls): kept, with the reason.
+            on_invalid_body(f"evaluation {evaluation_id}", str(exc), "listed but not found (404)")
