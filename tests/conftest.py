@@ -46,8 +46,13 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     kore.requests = 0
     # Generous, so tests do not wait on the vendor's real 60 per minute unless they mean to.
     kore.limit = SlidingWindowLimit(100_000, 60.0)
+    evaluagent = sandbox_server.evaluagent
+    evaluagent.reset()
+    evaluagent.per_day = 60
+    evaluagent.limit_per_minute = 100_000
     yield sandbox_server
     kore.faults.reset()
+    evaluagent.faults.reset()
 
 
 @dataclass
@@ -56,8 +61,10 @@ class Warehouse:
     analytics_path: Path
     instance: DagsterInstance
 
-    def run(self, start: date = DAY, end: date | None = None, **kwargs: Any) -> list[StepFailure]:
-        return run_pipeline(start, end or start, instance=self.instance, **kwargs)
+    def run(
+        self, start: date = DAY, end: date | None = None, vendors: list[str] | None = None
+    ) -> list[StepFailure]:
+        return run_pipeline(start, end or start, vendors, instance=self.instance)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.path), read_only=True) as conn:
@@ -82,5 +89,17 @@ def warehouse(
     monkeypatch.setenv("KORE_REQUESTS_PER_MINUTE", "100000")
     monkeypatch.setenv("KORE_TIMEOUT_SECONDS", "1.5")
     monkeypatch.setenv("KORE_MAX_ATTEMPTS", "8")
+    monkeypatch.setenv("EVALUAGENT_BACKOFF_INITIAL_SECONDS", "0.05")
+    monkeypatch.setenv("EVALUAGENT_REQUESTS_PER_MINUTE", "100000")
+    monkeypatch.setenv("EVALUAGENT_TIMEOUT_SECONDS", "1.5")
+    monkeypatch.setenv("EVALUAGENT_MAX_ATTEMPTS", "8")
     with DagsterInstance.ephemeral() as instance:
         yield Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb", instance)
+
+
+@pytest.fixture
+def kore_only(monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehouse:
+    """The warehouse with only Kore configured."""
+    for name in ("EVALUAGENT_ACCESS_KEY_ID", "EVALUAGENT_SECRET_KEY", "EVALUAGENT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return warehouse

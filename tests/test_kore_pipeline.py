@@ -42,7 +42,8 @@ def snapshot(warehouse) -> dict[str, object]:
     return snap
 
 
-def test_every_conversation_of_a_window_lands_exactly_once(warehouse, sandbox) -> None:
+def test_every_conversation_of_a_window_lands_exactly_once(kore_only, sandbox) -> None:
+    warehouse = kore_only
     days = [DAY, DAY + timedelta(days=1)]
     truth = [
         c for day in days for c in sandbox.kore.conversations(day, include_below_threshold=False)
@@ -70,7 +71,8 @@ def test_every_conversation_of_a_window_lands_exactly_once(warehouse, sandbox) -
     )
 
 
-def test_marts_carry_each_kore_quirk(warehouse, sandbox) -> None:
+def test_marts_carry_each_kore_quirk(kore_only, sandbox) -> None:
+    warehouse = kore_only
     truth = {
         c.conversation_id: c for c in sandbox.kore.conversations(DAY, include_below_threshold=False)
     }
@@ -120,7 +122,8 @@ def test_marts_carry_each_kore_quirk(warehouse, sandbox) -> None:
     ) == sum(c.audit_status == "Not Assigned" for c in truth.values())
 
 
-def test_below_threshold_contacts_only_when_asked(warehouse, sandbox, monkeypatch) -> None:
+def test_below_threshold_contacts_only_when_asked(kore_only, sandbox, monkeypatch) -> None:
+    warehouse = kore_only
     monkeypatch.setenv("KORE_INCLUDE_BELOW_THRESHOLD", "true")
     everything = sandbox.kore.conversations(DAY, include_below_threshold=True)
     below = [c.conversation_id for c in everything if c.below_threshold]
@@ -134,18 +137,20 @@ def test_below_threshold_contacts_only_when_asked(warehouse, sandbox, monkeypatc
     assert evaluated.isdisjoint(below)
 
 
-def test_rerunning_a_window_changes_nothing(warehouse) -> None:
+def test_rerunning_a_window_changes_nothing(kore_only) -> None:
+    warehouse = kore_only
     assert warehouse.run() == []
-    first = snapshot(warehouse)
+    first = snapshot(kore_only)
     assert warehouse.run() == []
-    assert snapshot(warehouse) == first
+    assert snapshot(kore_only) == first
     assert warehouse.scalar("select count(distinct run_id) from raw.kore__rawdata") == 1
     assert warehouse.scalar("select count(*) from raw.load_log where status = 'success'") == 2, (
         "each run is logged, only the last one's rows are kept"
     )
 
 
-def test_429_with_retry_after_is_waited_out_and_5xx_retried(warehouse, sandbox) -> None:
+def test_429_with_retry_after_is_waited_out_and_5xx_retried(kore_only, sandbox) -> None:
+    warehouse = kore_only
     sandbox.kore.faults.script(
         "429_retry_after_seconds", "429_retry_after_date", "500", "502", "503", "timeout"
     )
@@ -164,7 +169,8 @@ def test_429_with_retry_after_is_waited_out_and_5xx_retried(warehouse, sandbox) 
     assert metadata["records"].value == expected
 
 
-def test_truncated_page_is_quarantined_with_its_reason(warehouse, sandbox) -> None:
+def test_truncated_page_is_quarantined_with_its_reason(kore_only, sandbox) -> None:
+    warehouse = kore_only
     sandbox.kore.faults.script("truncated")
     assert warehouse.run() == []
     rows = warehouse.query("select reason, body from raw.quarantine")
@@ -182,10 +188,11 @@ def test_truncated_page_is_quarantined_with_its_reason(warehouse, sandbox) -> No
 
 
 def test_a_page_that_stays_broken_fails_loudly_and_keeps_the_last_good_load(
-    warehouse, sandbox
+    kore_only, sandbox
 ) -> None:
+    warehouse = kore_only
     assert warehouse.run() == []
-    before = snapshot(warehouse)
+    before = snapshot(kore_only)
     sandbox.kore.faults.script(*["truncated"] * 8)
     failures = warehouse.run()
     assert len(failures) == 1
@@ -193,10 +200,11 @@ def test_a_page_that_stays_broken_fails_loudly_and_keeps_the_last_good_load(
     assert "kore" in message and "2026-03-23" in message and "invalid JSON" in message
     assert warehouse.scalar("select count(*) from raw.quarantine") == 8
     assert warehouse.scalar("select count(*) from raw.load_log where status = 'failed'") == 1
-    assert snapshot(warehouse) == before
+    assert snapshot(kore_only) == before
 
 
-def test_a_record_without_id_is_quarantined_not_dropped(warehouse, sandbox) -> None:
+def test_a_record_without_id_is_quarantined_not_dropped(kore_only, sandbox) -> None:
+    warehouse = kore_only
     sandbox.kore.extra_records[DAY] = [{"Agents": [], "Kore Evaluation Score": 12}]
     assert warehouse.run() == []
     rows = warehouse.query("select reason, body, record_key from raw.quarantine")
@@ -207,7 +215,8 @@ def test_a_record_without_id_is_quarantined_not_dropped(warehouse, sandbox) -> N
     assert warehouse.scalar("select count(*) from marts.fct_interaction") == expected
 
 
-def test_a_bad_jwt_secret_fails_fast_with_a_clear_error(warehouse, sandbox, monkeypatch) -> None:
+def test_a_bad_jwt_secret_fails_fast_with_a_clear_error(kore_only, sandbox, monkeypatch) -> None:
+    warehouse = kore_only
     wrong = "definitely-not-the-secret-7f3a"
     monkeypatch.setenv("KORE_CLIENT_SECRET", wrong)
     failures = warehouse.run()

@@ -5,6 +5,10 @@ with evaluations as (
 interactions as (
     select interaction_id, vendor, vendor_interaction_id, agent_id
     from {{ ref('fct_interaction') }}
+),
+
+agents as (
+    select vendor, vendor_agent_id, agent_id from {{ ref('int_agents__matched') }}
 )
 
 select
@@ -13,7 +17,8 @@ select
     evaluations.vendor,
     evaluations.vendor_evaluation_id,
     interactions.interaction_id,
-    interactions.agent_id,
+    -- The agent the vendor says was evaluated, else the interaction's agent.
+    coalesce(agents.agent_id, interactions.agent_id) as agent_id,
     evaluations.evaluator_name,
     evaluations.evaluation_type,
     evaluations.evaluated_at,
@@ -25,3 +30,6 @@ from evaluations
 left join interactions
     on interactions.vendor = evaluations.vendor
     and interactions.vendor_interaction_id = evaluations.vendor_interaction_id
+left join agents
+    on agents.vendor = evaluations.vendor
+    and agents.vendor_agent_id = evaluations.vendor_agent_id

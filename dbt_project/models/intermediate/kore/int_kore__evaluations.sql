@@ -5,6 +5,7 @@ select
     'kore' as vendor,
     conversation_id as vendor_evaluation_id,
     conversation_id as vendor_interaction_id,
+    cast(null as varchar) as vendor_agent_id,  -- the interaction's agent
     cast(null as varchar) as evaluator_name,
     'ai' as evaluation_type,
     coalesce(ended_at, started_at) as evaluated_at,

@@ -4,11 +4,7 @@ select
     conversations.conversation_id as vendor_interaction_id,
     conversations.custom_conversation_id as external_interaction_id,
     agents.agent_id as vendor_agent_id,
-    case lower(conversations.source_channel)
-        when 'korevg' then 'voice'
-        when 'rtm' then 'chat'
-        else lower(conversations.source_channel)
-    end as channel,
+    {{ channel_label('conversations.source_channel') }} as channel,
     conversations.direction,
     conversations.started_at,
     conversations.duration_seconds,

@@ -2,13 +2,7 @@
 -- A conversation re-sent on a later page (the server's list shifted while paging) keeps its
 -- latest copy.
 with pages as (
-    select rawdata.*
-    from {{ source('kore', 'rawdata') }} as rawdata
-    inner join {{ ref('stg_landing__successful_loads') }} as loads
-        on loads.run_id = rawdata.run_id
-        and loads.vendor = rawdata.vendor
-        and loads.endpoint = rawdata.endpoint
-        and loads.window_start = rawdata.window_start
+    {{ landed_pages(source('kore', 'rawdata')) }}
 ),
 
 records as (
