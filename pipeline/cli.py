@@ -65,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         from pipeline.sandbox.server import SandboxServer
 
         with SandboxServer(port=args.port) as server:
-            print(f"vendor sandbox on {server.url}; point a vendor at it with:")
+            print(f"vendor sandbox on {server.url}; point a vendor at it with:", flush=True)
             for name, value in server.env().items():
-                print(f"  export {name}={value}")
+                print(f"  export {name}={value}", flush=True)
             try:
                 while True:
                     time.sleep(3600)

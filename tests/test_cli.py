@@ -35,9 +35,12 @@ def test_demo_loads_builds_publishes_and_prints_a_summary(tmp_path: Path) -> Non
     analytics = tmp_path / "data" / "analytics.duckdb"
     with duckdb.connect(str(analytics), read_only=True) as conn:
         days = conn.execute(
-            "select count(distinct cast(started_at as date)) from marts.fct_interaction"
+            "select count(distinct cast(started_at as date)) from marts.fct_interaction "
+            "where vendor = 'kore'"
         ).fetchone()[0]
+        vendors = conn.execute("select distinct vendor from marts.fct_evaluation").fetchall()
     assert days == 2
+    assert sorted(v for (v,) in vendors) == ["evaluagent", "kore"]
 
 
 def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox) -> None:
@@ -92,3 +95,25 @@ def test_vendor_enablement() -> None:
     assert enabled_vendors(full) == ["kore"]
     with pytest.raises(VendorConfigError, match="KORE_ORG_ID"):
         enabled_vendors({k: v for k, v in full.items() if k != "KORE_ORG_ID"})
+
+
+def test_sandbox_command_serves_the_vendors_on_loopback(tmp_path: Path) -> None:
+    import httpx
+
+    process = subprocess.Popen(
+        [CLI, "sandbox", "--port", "0"],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("vendor sandbox on http://127.0.0.1:")
+        url = first.split()[3].rstrip(";")
+        response = httpx.get(f"{url}/evaluagent/v1/org/users", auth=("wrong", "credentials"))
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["detail"].startswith("Unauthorized")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -201,10 +201,10 @@ def test_people_are_matched_across_vendors_by_normalised_email(warehouse, sandbo
     )
 
 
-def test_the_identity_seed_joins_people_without_a_shared_email(
-    warehouse, sandbox, tmp_path
-) -> None:
-    # Hugo has no email in either vendor: two agents until an operator maps them by hand.
+def test_people_without_email_stay_separate_until_mapped(warehouse, sandbox) -> None:
+    # Hugo has no email in either vendor: two agents until an operator maps them by hand in
+    # seeds/agent_identity_overrides.csv (the dbt unit test agents_with_same_email_are_one_person
+    # covers that mapping).
     assert warehouse.run() == []
     assert (
         warehouse.scalar("select count(*) from marts.dim_agent where display_name = 'Hugo Laurent'")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from pipeline.kore.client import KoreClient, KoreConfig, PaginationError, mint_jwt
+from pipeline.kore.client import KoreClient, KoreConfig, mint_jwt
 from pipeline.lib.http import AuthenticationError
+from pipeline.lib.paging import PaginationError
 from pipeline.lib.windows import Window
 from pipeline.sandbox.faults import SlidingWindowLimit
 from tests.conftest import DAY

@@ -6,7 +6,6 @@ It never creates a bearer token: once one exists, EvaluAgent disables Basic auth
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -25,6 +24,13 @@ from pipeline.lib.http import (
     VendorHttp,
     VendorHTTPError,
 )
+from pipeline.lib.paging import (
+    RepeatGuard,
+    check_page_cap,
+    parse_page,
+    record_keys,
+    records_without_key,
+)
 from pipeline.lib.redaction import Redactor
 from pipeline.lib.windows import Window
 
@@ -36,10 +42,6 @@ REGIONS: Mapping[str, str] = {
     "aus": "https://api.aus.evaluagent.com/v1",
 }
 ISO = "%Y-%m-%dT%H:%M:%SZ"
-
-
-class PaginationError(VendorHTTPError):
-    """Paging did not end within the page cap, or a page was not a JSON:API page."""
 
 
 def base_url_for(region: str, base_url: str | None) -> str:
@@ -124,14 +126,12 @@ class EvaluAgentClient:
     ) -> Iterator[Page]:
         """Walk `page[number]` from 1 until whichever end signal comes first: empty data, no
         `links.next`, the last page per `meta`, or a page repeating an earlier one."""
-        seen: set[int] = set()
+        repeats = RepeatGuard()
         number = 1
         while True:
-            if number > self.config.max_pages:
-                raise PaginationError(
-                    f"evaluagent {label}: still paging after {self.config.max_pages} pages; "
-                    "refusing to guess where the list ends"
-                )
+            check_page_cap(
+                "evaluagent", label, number, self.config.max_pages, "EVALUAGENT_MAX_PAGES"
+            )
             request = {**params, "page[number]": number}
             what = f"{label} page {number}"
             response = self.http.request_json(
@@ -142,24 +142,13 @@ class EvaluAgentClient:
                 on_invalid_body=on_invalid_body,
                 rate_key=rate_key,
             )
-            try:
-                page = JsonApiPage.model_validate(response.data)
-            except ValidationError as exc:
-                on_invalid_body(what, response.text, f"not a JSON:API page: {exc.errors()[0]}")
-                raise PaginationError(
-                    f"evaluagent {what}: response is not a JSON:API page "
-                    f"({exc.errors()[0]['msg']} at {exc.errors()[0]['loc']})"
-                ) from None
-            digest = hash(tuple(resource_id(r) or json.dumps(r, sort_keys=True) for r in page.data))
-            if page.data and digest in seen:
+            page = parse_page(
+                JsonApiPage, response, vendor="evaluagent", what=what, on_invalid=on_invalid_body
+            )
+            if repeats.is_repeat(record_keys(page.data, resource_id)):
                 log.warning("evaluagent: %s repeats an earlier page; stopping", what)
                 return
-            seen.add(digest)
-            bad = [
-                BadRecord(None, f"{what}, resource {i}: no id", json.dumps(r))
-                for i, r in enumerate(page.data)
-                if resource_id(r) is None
-            ]
+            bad = records_without_key(page.data, resource_id, what, "no id")
             yield Page(
                 number, response.text, request, records=len(page.data) - len(bad), bad_records=bad
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -12,10 +11,9 @@ from datetime import timedelta
 
 import httpx
 import jwt
-from pydantic import ValidationError
 
 from pipeline.kore.models import RawdataPage, conversation_id
-from pipeline.lib.extract import BadRecord, Page
+from pipeline.lib.extract import Page
 from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
@@ -23,6 +21,13 @@ from pipeline.lib.http import (
     RetryableError,
     VendorHttp,
     VendorHTTPError,
+)
+from pipeline.lib.paging import (
+    RepeatGuard,
+    check_page_cap,
+    parse_page,
+    record_keys,
+    records_without_key,
 )
 from pipeline.lib.redaction import Redactor
 from pipeline.lib.windows import Window
@@ -33,10 +38,6 @@ KORE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Kore answers bad credentials with this body code, whatever the HTTP status.
 INVALID_CREDENTIALS_CODE = 4002
 TOKEN_RENEW_SECONDS = 50 * 60
-
-
-class PaginationError(VendorHTTPError):
-    """Paging did not end within the hard page cap, or a page had the wrong shape."""
 
 
 @dataclass(frozen=True)
@@ -143,16 +144,17 @@ class KoreClient:
 
     def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
         """Yield each page of the window, stopping on whichever end signal comes first."""
-        # Digests, not the ids themselves: memory must not grow with the window.
-        seen_pages: set[int] = set()
+        repeats = RepeatGuard()
         records_seen = 0
         page_number = 1
         while True:
-            if page_number > self.config.max_pages:
-                raise PaginationError(
-                    f"kore rawdata {window.label}: still paging after {self.config.max_pages} "
-                    "pages (KORE_MAX_PAGES); refusing to guess where the window ends"
-                )
+            check_page_cap(
+                "kore",
+                f"rawdata {window.label}",
+                page_number,
+                self.config.max_pages,
+                "KORE_MAX_PAGES",
+            )
             body = self.request_body(window, page_number)
             what = f"rawdata page {page_number} of {window.label}"
             response = self.http.request_json(
@@ -163,33 +165,13 @@ class KoreClient:
                 what=what,
                 on_invalid_body=on_invalid_body,
             )
-            try:
-                envelope = RawdataPage.model_validate(response.data)
-            except ValidationError as exc:
-                on_invalid_body(what, response.text, f"not a rawdata page: {exc.errors()[0]}")
-                raise PaginationError(
-                    f"kore rawdata {what}: response is not a rawdata page "
-                    f"({exc.errors()[0]['msg']} at {exc.errors()[0]['loc']})"
-                ) from None
-
-            ids = tuple(
-                conversation_id(r) or json.dumps(r, sort_keys=True) for r in envelope.results
+            envelope = parse_page(
+                RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body
             )
-            digest = hash(ids)
-            if ids and digest in seen_pages:
+            if repeats.is_repeat(record_keys(envelope.results, conversation_id)):
                 log.warning("kore: %s repeats an earlier page; stopping", what)
                 return
-            seen_pages.add(digest)
-
-            bad = [
-                BadRecord(
-                    key=None,
-                    reason=f"{what}, record {index}: no conversation id",
-                    body=json.dumps(record),
-                )
-                for index, record in enumerate(envelope.results)
-                if conversation_id(record) is None
-            ]
+            bad = records_without_key(envelope.results, conversation_id, what, "no conversation id")
             good = len(envelope.results) - len(bad)
             yield Page(page_number, response.text, body, records=good, bad_records=bad)
 
