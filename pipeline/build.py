@@ -13,6 +13,8 @@ from dagster import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.cqa.assets import build_cqa_assets
+from pipeline.cqa.resources import CqaResource
 from pipeline.evaluagent.assets import GROUPS, USERS, build_evaluagent_assets
 from pipeline.evaluagent.assets import key as evaluagent_key
 from pipeline.evaluagent.resources import EvaluAgentResource
@@ -26,7 +28,7 @@ from pipeline.lib.warehouse import WarehouseResource
 
 # Per vendor: the job run once per run (whole-list endpoints), and the job run per UTC day.
 SNAPSHOT_JOBS = {"evaluagent": "evaluagent_directory"}
-RAW_JOBS = {"kore": "kore_raw", "evaluagent": "evaluagent_raw"}
+RAW_JOBS = {"kore": "kore_raw", "evaluagent": "evaluagent_raw", "cqa": "cqa_raw"}
 BUILD_JOB = "build_and_publish"
 
 
@@ -39,6 +41,19 @@ class KoreTuning(BaseSettings):
     page_size: int = 100
     max_pages: int = 1000
     requests_per_minute: int = 60
+    max_attempts: int = 6
+    backoff_initial_seconds: float = 0.5
+    timeout_seconds: float = 30.0
+
+
+class CqaTuning(BaseSettings):
+    """CQA knobs that are not secrets; defaults are the documented per-tenant limits."""
+
+    model_config = SettingsConfigDict(env_prefix="CQA_", extra="ignore")
+
+    get_requests_per_minute: int = 300
+    post_requests_per_minute: int = 100
+    max_pages: int = 200
     max_attempts: int = 6
     backoff_initial_seconds: float = 0.5
     timeout_seconds: float = 30.0
@@ -71,11 +86,13 @@ def build_defs() -> Definitions:
 
     kore = KoreTuning()
     evaluagent = EvaluAgentTuning()
+    cqa = CqaTuning()
     partitions = daily_partitions(settings.partitions_start)
     kore_assets = build_kore_assets(partitions)
     evaluagent_assets = build_evaluagent_assets(
         partitions, analytics_enabled=evaluagent.analytics_enabled
     )
+    cqa_assets = build_cqa_assets(partitions)
     dbt_assets = build_dbt_assets()
     publish = build_publish_asset(dbt_assets)
     evaluagent_daily = [
@@ -85,7 +102,7 @@ def build_defs() -> Definitions:
     ]
 
     return Definitions(
-        assets=[*kore_assets, *evaluagent_assets, dbt_assets, publish],
+        assets=[*kore_assets, *evaluagent_assets, *cqa_assets, dbt_assets, publish],
         jobs=[
             define_asset_job(
                 RAW_JOBS["kore"],
@@ -100,6 +117,11 @@ def build_defs() -> Definitions:
             define_asset_job(
                 SNAPSHOT_JOBS["evaluagent"],
                 selection=AssetSelection.assets(evaluagent_key(USERS), evaluagent_key(GROUPS)),
+            ),
+            define_asset_job(
+                RAW_JOBS["cqa"],
+                selection=AssetSelection.assets(*[a.key for a in cqa_assets]),
+                partitions_def=partitions,
             ),
             define_asset_job(BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish)),
         ],
@@ -137,6 +159,17 @@ def build_defs() -> Definitions:
                 timeout_seconds=evaluagent.timeout_seconds,
                 analytics_path=evaluagent.analytics_path,
                 analytics_integration=evaluagent.analytics_integration,
+            ),
+            "cqa": CqaResource(
+                base_url=EnvVar("CQA_BASE_URL"),
+                account_id=EnvVar("CQA_ACCOUNT_ID"),
+                api_key=EnvVar("CQA_API_KEY"),
+                get_requests_per_minute=cqa.get_requests_per_minute,
+                post_requests_per_minute=cqa.post_requests_per_minute,
+                max_pages=cqa.max_pages,
+                max_attempts=cqa.max_attempts,
+                backoff_initial_seconds=cqa.backoff_initial_seconds,
+                timeout_seconds=cqa.timeout_seconds,
             ),
         },
         # One process writes the DuckDB file at a time; see the concurrency pools in README.

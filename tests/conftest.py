@@ -50,7 +50,13 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     evaluagent.reset()
     evaluagent.per_day = 60
     evaluagent.limit_per_minute = 100_000
+    cqa = sandbox_server.cqa
+    cqa.reset()
+    cqa.per_day = 30
+    cqa.get_limit = SlidingWindowLimit(100_000)
+    cqa.post_limit = SlidingWindowLimit(100_000)
     yield sandbox_server
+    cqa.faults.reset()
     kore.faults.reset()
     evaluagent.faults.reset()
 
@@ -93,6 +99,11 @@ def warehouse(
     monkeypatch.setenv("EVALUAGENT_REQUESTS_PER_MINUTE", "100000")
     monkeypatch.setenv("EVALUAGENT_TIMEOUT_SECONDS", "1.5")
     monkeypatch.setenv("EVALUAGENT_MAX_ATTEMPTS", "8")
+    monkeypatch.setenv("CQA_BACKOFF_INITIAL_SECONDS", "0.05")
+    monkeypatch.setenv("CQA_GET_REQUESTS_PER_MINUTE", "100000")
+    monkeypatch.setenv("CQA_POST_REQUESTS_PER_MINUTE", "100000")
+    monkeypatch.setenv("CQA_TIMEOUT_SECONDS", "1.5")
+    monkeypatch.setenv("CQA_MAX_ATTEMPTS", "8")
     with DagsterInstance.ephemeral() as instance:
         yield Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb", instance)
 
@@ -100,6 +111,14 @@ def warehouse(
 @pytest.fixture
 def kore_only(monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehouse:
     """The warehouse with only Kore configured."""
-    for name in ("EVALUAGENT_ACCESS_KEY_ID", "EVALUAGENT_SECRET_KEY", "EVALUAGENT_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+    return only_vendor("KORE_", monkeypatch, warehouse)
+
+
+def only_vendor(prefix: str, monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehouse:
+    """Unset every other vendor's variables, so runs touch this vendor alone."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("KORE_", "EVALUAGENT_", "CQA_")) and not name.startswith(prefix):
+            monkeypatch.delenv(name)
     return warehouse

@@ -10,7 +10,7 @@ from dagster import AssetKey
 
 from pipeline.evaluagent.client import REGIONS, base_url_for
 from pipeline.sandbox.roster import ROSTER
-from tests.conftest import DAY
+from tests.conftest import DAY, only_vendor
 from tests.test_secrets import _dagster_text, _warehouse_text
 
 DETAILS_KEY = AssetKey(["raw", "evaluagent", "evaluation_details"])
@@ -18,10 +18,7 @@ DETAILS_KEY = AssetKey(["raw", "evaluagent", "evaluation_details"])
 
 @pytest.fixture
 def evaluagent_only(monkeypatch, warehouse):
-    for name in list(__import__("os").environ):
-        if name.startswith("KORE_"):
-            monkeypatch.delenv(name)
-    return warehouse
+    return only_vendor("EVALUAGENT_", monkeypatch, warehouse)
 
 
 def _details_metadata(warehouse) -> dict[str, int]:

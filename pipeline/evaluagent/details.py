@@ -16,7 +16,7 @@ import duckdb
 from pipeline.evaluagent.client import EvaluAgentClient
 from pipeline.lib.extract import Page
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
-from pipeline.lib.landing import LOAD_LOG, Endpoint, WindowLoad, ensure_raw_schema
+from pipeline.lib.landing import LOAD_LOG, Endpoint, WindowLoad, ensure_raw_schema, landed_values
 from pipeline.lib.windows import Window
 
 _SUCCESSFUL = f"""
@@ -41,21 +41,15 @@ def plan_details(
     conn: duckdb.DuckDBPyConnection, listing: Endpoint, details: Endpoint, window: Window
 ) -> DetailPlan:
     ensure_raw_schema(conn, [listing, details])
-    listed = conn.execute(
-        f"""
-        with items as (
-            select unnest(json_extract(pages.payload, '$.data[*]')) as item
-            from {listing.table} as pages {_SUCCESSFUL}
-            where pages.window_start = ?
-        )
-        select item ->> '$.id' as id, max(item ->> '$.attributes.updated_at') as updated_at
-        from items
-        where id is not null
-        group by id
-        order by id
-        """,
-        [window.start],
-    ).fetchall()
+    latest: dict[str, str | None] = {}
+    for evaluation_id, updated_at in landed_values(
+        conn, listing, window, "$.data[*]", ["$.id", "$.attributes.updated_at"]
+    ):
+        if evaluation_id is not None:
+            latest[evaluation_id] = max(
+                filter(None, (latest.get(evaluation_id), updated_at)), default=None
+            )
+    listed = sorted(latest.items())
     have = {
         row_id_key: (rowid, updated_at)
         for rowid, row_id_key, updated_at in conn.execute(

@@ -273,3 +273,31 @@ class WindowLoad:
                 *self._keys(),
             ],
         )
+
+
+def landed_values(
+    conn: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    window: Window,
+    records_path: str,
+    value_paths: list[str],
+) -> list[tuple[Any, ...]]:
+    """Distinct values read from the records of a window's last successful load, e.g. the ids
+    a list endpoint returned, for the assets that fetch each one's detail."""
+    ensure_raw_schema(conn, [endpoint])
+    columns = ", ".join(f"record ->> '{path}'" for path in value_paths)
+    return conn.execute(
+        f"""
+        with records as (
+            select unnest(json_extract(pages.payload, '{records_path}')) as record
+            from {endpoint.table} as pages
+            inner join {LOAD_LOG} as loads
+                on loads.run_id = pages.run_id and loads.vendor = pages.vendor
+                and loads.endpoint = pages.endpoint and loads.window_start = pages.window_start
+                and loads.status = 'success'
+            where pages.window_start = ?
+        )
+        select distinct {columns} from records order by all
+        """,
+        [window.start],
+    ).fetchall()

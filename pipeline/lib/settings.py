@@ -66,6 +66,7 @@ VENDOR_REQUIREMENTS: tuple[VendorRequirement, ...] = (
     VendorRequirement(
         "evaluagent", "EvaluAgent", ("EVALUAGENT_ACCESS_KEY_ID", "EVALUAGENT_SECRET_KEY")
     ),
+    VendorRequirement("cqa", "Exotel CQA", ("CQA_BASE_URL", "CQA_ACCOUNT_ID", "CQA_API_KEY")),
 )
 
 

@@ -10,11 +10,14 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from pipeline.sandbox.cqa import CqaSandbox
 from pipeline.sandbox.evaluagent import EvaluAgentSandbox
 from pipeline.sandbox.kore import KoreSandbox
 
 KORE_PREFIX = "/kore"
 EVALUAGENT_PREFIX = "/evaluagent/v1"
+CQA_PREFIX = "/cqa"
+CQA_ACCOUNT = CQA_PREFIX + "/api/v1/accounts/{account_id}"
 
 
 class SandboxServer:
@@ -23,9 +26,14 @@ class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.kore = KoreSandbox()
         self.evaluagent = EvaluAgentSandbox()
+        self.cqa = CqaSandbox()
         ea = self.evaluagent
+        cqa = self.cqa
         app = Starlette(
             routes=[
+                Route(CQA_ACCOUNT + "/analyses", cqa.list_analyses, methods=["POST"]),
+                Route(CQA_ACCOUNT + "/analyses/{analysis_id}", cqa.get_analysis),
+                Route(CQA_ACCOUNT + "/ingress/interactions/{interaction_id}", cqa.get_interaction),
                 Route(EVALUAGENT_PREFIX + "/quality/evaluations", ea.list_evaluations),
                 Route(
                     EVALUAGENT_PREFIX + "/quality/evaluations/{evaluation_id}", ea.get_evaluation
@@ -66,7 +74,11 @@ class SandboxServer:
 
     def env(self) -> dict[str, str]:
         """Environment variables that point every vendor at this sandbox."""
-        return {**self.kore.env(self.kore_url), **self.evaluagent.env(self.evaluagent_url)}
+        return {
+            **self.kore.env(self.kore_url),
+            **self.evaluagent.env(self.evaluagent_url),
+            **self.cqa.env(self.url + CQA_PREFIX),
+        }
 
     def start(self) -> SandboxServer:
         self._thread.start()

@@ -20,7 +20,9 @@ select
     interactions.language,
     interactions.queue_name,
     interactions.sentiment,
-    interactions.sentiment_score
+    interactions.sentiment_score,
+    interactions.processing_status,
+    interactions.failure_reason
 from interactions
 left join agents
     on agents.vendor = interactions.vendor

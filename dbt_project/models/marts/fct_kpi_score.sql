@@ -9,6 +9,7 @@ select
     kpi_key as vendor_kpi_key,
     kpi_name,
     category_name,
+    sub_category_name,
     answer,
     score,
     max_score,

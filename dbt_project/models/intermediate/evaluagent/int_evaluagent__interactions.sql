@@ -11,7 +11,9 @@ select
     cast(null as varchar) as language,
     cast(null as varchar) as queue_name,
     cast(null as varchar) as sentiment,
-    cast(null as double) as sentiment_score
+    cast(null as double) as sentiment_score,
+    cast(null as varchar) as processing_status,
+    cast(null as varchar) as failure_reason
 from {{ ref('stg_evaluagent__contacts') }} as contacts
 left join {{ ref('stg_evaluagent__evaluations') }} as evaluations
     on evaluations.evaluation_id = contacts.evaluation_id

@@ -5,6 +5,7 @@ select
     line_item_key as kpi_key,
     question as kpi_name,
     section_title as category_name,
+    cast(null as varchar) as sub_category_name,
     {{ answer_label('outcome') }} as answer,
     case when outcome_score is not null then score end as score,
     max_score,

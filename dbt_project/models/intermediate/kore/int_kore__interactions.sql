@@ -11,7 +11,9 @@ select
     conversations.language,
     conversations.queue_name,
     lower(conversations.sentiment_label) as sentiment,
-    conversations.sentiment_score
+    conversations.sentiment_score,
+    cast(null as varchar) as processing_status,
+    cast(null as varchar) as failure_reason
 from {{ ref('stg_kore__conversations') }} as conversations
 left join {{ ref('stg_kore__conversation_agents') }} as agents
     on agents.conversation_id = conversations.conversation_id

@@ -20,6 +20,7 @@ select
     metric_key as kpi_key,
     metric_name as kpi_name,
     cast(null as varchar) as category_name,
+    cast(null as varchar) as sub_category_name,
     answer,
     case answer
         when 'yes' then metric_weight

@@ -1,0 +1,111 @@
+"""Exotel CQA raw assets: the day's analyses (List Analyses), then each one's full breakdown
+and its interaction. Re-pulling a window picks up QA reviews that arrived since."""
+
+from collections.abc import Callable, Iterator
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    PartitionsDefinition,
+    asset,
+)
+
+from pipeline.cqa.client import CqaClient
+from pipeline.cqa.resources import CqaResource
+from pipeline.lib.extract import Page
+from pipeline.lib.http import ClientRequestError, InvalidBodyHook
+from pipeline.lib.landing import Endpoint, landed_values, register_endpoint
+from pipeline.lib.raw_asset import materialize_windows
+from pipeline.lib.warehouse import WarehouseResource
+from pipeline.lib.windows import Window
+
+ANALYSES = register_endpoint("cqa", "analyses")
+ANALYSIS_DETAILS = register_endpoint("cqa", "analysis_details")
+INTERACTIONS = register_endpoint("cqa", "interactions")
+
+
+def key(endpoint: Endpoint) -> AssetKey:
+    return AssetKey(["raw", endpoint.vendor, endpoint.name])
+
+
+def _each(
+    ids: list[str], fetch: Callable[[str, int, InvalidBodyHook], Page], on_bad: InvalidBodyHook
+) -> Iterator[Page]:
+    for number, item in enumerate(ids, start=1):
+        try:
+            yield fetch(item, number, on_bad)
+        except ClientRequestError as exc:
+            if exc.status != 404:
+                raise
+            on_bad(f"{item}", str(exc), "listed but not found (404)")
+
+
+def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
+    common = {
+        "partitions_def": partitions_def,
+        "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
+        "group_name": "cqa",
+        "kinds": {"python", "duckdb"},
+        "pool": "cqa_api",
+    }
+
+    @asset(key=key(ANALYSES), description="CQA List Analyses pages for the UTC day.", **common)
+    def cqa_analyses(
+        context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
+    ) -> MaterializeResult:
+        client = cqa.client()
+        try:
+            return materialize_windows(
+                context,
+                duckdb,
+                ANALYSES,
+                client.http,
+                lambda window: lambda on_bad: client.analysis_pages(window, on_bad),
+            )
+        finally:
+            client.close()
+
+    def per_listed(endpoint: Endpoint, id_path: str, fetch_name: str, description: str):
+        @asset(key=key(endpoint), deps=[key(ANALYSES)], description=description, **common)
+        def _detail(
+            context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
+        ) -> MaterializeResult:
+            client: CqaClient = cqa.client()
+            fetch = getattr(client, fetch_name)
+
+            def ids(window: Window) -> list[str]:
+                with duckdb.get_connection() as conn:
+                    rows = landed_values(conn, ANALYSES, window, "$.data.analyses[*]", [id_path])
+                return [value for (value,) in rows if value]
+
+            try:
+                return materialize_windows(
+                    context,
+                    duckdb,
+                    endpoint,
+                    client.http,
+                    lambda window: lambda on_bad: _each(ids(window), fetch, on_bad),
+                )
+            finally:
+                client.close()
+
+        return _detail
+
+    return [
+        cqa_analyses,
+        per_listed(
+            ANALYSIS_DETAILS,
+            "$.analysis_id",
+            "analysis_detail",
+            "Each listed analysis in full: categories, sub-categories, KPIs, QA overrides.",
+        ),
+        per_listed(
+            INTERACTIONS,
+            "$.interaction_id",
+            "interaction",
+            "Each listed analysis's interaction: channel, status, failure reason, metadata.",
+        ),
+    ]

@@ -1,0 +1,178 @@
+"""Exotel CQA pulled by date window, end to end over real HTTP against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from pipeline.cqa.client import CqaClient, CqaConfig, DuplicateError, _classify
+from pipeline.lib.http import AuthenticationError, ClientRequestError, RetryableError
+from pipeline.lib.windows import Window
+from pipeline.sandbox.roster import ROSTER
+from tests.conftest import DAY, only_vendor
+
+
+@pytest.fixture
+def cqa_only(monkeypatch, warehouse):
+    return only_vendor("CQA_", monkeypatch, warehouse)
+
+
+def _client(sandbox) -> CqaClient:
+    return CqaClient(
+        CqaConfig(
+            base_url=sandbox.url + "/cqa",
+            account_id=sandbox.cqa.account_id,
+            api_key=sandbox.cqa.api_key,
+            get_requests_per_minute=100_000,
+            backoff_initial=0.05,
+        )
+    )
+
+
+def test_every_analysis_of_a_window_lands_once(cqa_only, sandbox) -> None:
+    warehouse = cqa_only
+    sandbox.cqa.per_day = 230  # three List Analyses pages of at most 100
+    truth = sandbox.cqa.analyses_of(DAY)
+    assert warehouse.run() == []
+    assert sorted(
+        r[0] for r in warehouse.query("select analysis_id from staging.stg_cqa__analyses")
+    ) == sorted(g.analysis_id for g in truth)
+    assert (
+        warehouse.scalar(
+            "select pages from raw.load_log where endpoint = 'analyses' and status = 'success'"
+        )
+        == 3
+    )
+    completed = [g for g in truth if not g.failed]
+    assert warehouse.scalar(
+        "select count(*) from marts.fct_evaluation where vendor = 'cqa'"
+    ) == len(completed)
+    assert warehouse.scalar(
+        "select count(*) from marts.fct_interaction where vendor = 'cqa'"
+    ) == len(truth)
+    # Failed interactions keep their failure reason; they have no evaluation.
+    failed = warehouse.query(
+        "select failure_reason from marts.fct_interaction where vendor = 'cqa' "
+        "and processing_status = 'failed'"
+    )
+    assert len(failed) == sum(g.failed for g in truth) > 0
+    assert {r[0] for r in failed} == {"Audio could not be downloaded"}
+    # KPI rows carry category and sub-category; a KPI with max 0 has no percentage.
+    assert (
+        warehouse.scalar(
+            "select count(*) from marts.fct_kpi_score where vendor = 'cqa' "
+            "and (category_name is null or sub_category_name is null)"
+        )
+        == 0
+    )
+    assert (
+        warehouse.scalar(
+            "select count(*) from marts.fct_kpi_score where vendor = 'cqa' and max_score = 0 "
+            "and score_pct is not null"
+        )
+        == 0
+    )
+    # The agent comes from interaction metadata and is matched by email.
+    assert warehouse.scalar(
+        "select count(*) from marts.fct_interaction where vendor = 'cqa' and agent_id is null"
+    ) == sum(1 for g in truth if ROSTER[g.agent_index].email is None)
+
+
+def test_a_window_beyond_the_offset_limit_is_split_and_complete(sandbox) -> None:
+    sandbox.cqa.per_day = 10_250
+    ids: list[str] = []
+    pages = list(_client(sandbox).analysis_pages(Window.for_day(DAY), lambda *a: None))
+    for page in pages:
+        ids.extend(r["analysis_id"] for r in json.loads(page.text)["data"]["analyses"])
+    assert len(ids) == len(set(ids)) == 10_250
+    assert sandbox.cqa.requests["list"] > 103, "the window was split and re-listed"
+
+
+def test_a_later_qa_review_changes_the_marts_on_repull(cqa_only, sandbox) -> None:
+    warehouse = cqa_only
+    assert warehouse.run() == []
+    target = next(g for g in sandbox.cqa.analyses_of(DAY) if not g.failed)
+    before = warehouse.query(
+        "select evaluation_type, score from marts.fct_evaluation where vendor_evaluation_id = ?",
+        [target.analysis_id],
+    )
+    assert before[0][0] == "ai"
+    assert warehouse.scalar("select count(*) from marts.fct_audit where vendor = 'cqa'") == 0
+
+    sandbox.cqa.add_qa_review(target.analysis_id)
+    assert warehouse.run() == []
+    after = warehouse.query(
+        "select evaluation_type, score from marts.fct_evaluation where vendor_evaluation_id = ?",
+        [target.analysis_id],
+    )
+    expected = sandbox.cqa.detail(target)["qa_score"]
+    assert after == [("human", pytest.approx(expected))]
+    assert warehouse.query(
+        "select audit_status, audit_score from marts.fct_audit where vendor_audit_id = ?",
+        [target.analysis_id],
+    ) == [("audited", pytest.approx(expected))]
+    overridden = warehouse.query(
+        "select k.answer, k.score_pct from marts.fct_kpi_score k join marts.fct_evaluation e "
+        "using (evaluation_id) where e.vendor_evaluation_id = ? and k.kpi_name = 'Proper Greeting'",
+        [target.analysis_id],
+    )
+    assert overridden == [("yes", 100.0)]
+    assert warehouse.scalar(
+        "select count(*) from marts.fct_evaluation where vendor = 'cqa'"
+    ) == len([g for g in sandbox.cqa.analyses_of(DAY) if not g.failed])
+
+
+def test_offset_timestamps_land_as_the_right_utc_instant(cqa_only, sandbox) -> None:
+    warehouse = cqa_only
+    assert warehouse.run() == []
+    item = sandbox.cqa.analyses_of(DAY)[0]
+    sent = sandbox.cqa.detail(item)["analysis_completed_at"]
+    assert sent.endswith("+05:30")
+    landed = warehouse.scalar(
+        "select analysis_completed_at from staging.stg_cqa__analyses where analysis_id = ?",
+        [item.analysis_id],
+    )
+    local = datetime.fromisoformat(sent)
+    assert landed == local.astimezone(UTC).replace(tzinfo=None)
+    assert landed == local.replace(tzinfo=None) - timedelta(hours=5, minutes=30)
+
+
+def test_retries_rate_limits_and_5xx(cqa_only, sandbox) -> None:
+    warehouse = cqa_only
+    sandbox.cqa.faults.script("429_retry_after_seconds", "500", "truncated")
+    assert warehouse.run() == []
+    assert sum(sandbox.cqa.faults.injected.values()) == 3
+    assert warehouse.scalar("select count(*) from staging.stg_cqa__analyses") == sandbox.cqa.per_day
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (401, "UNAUTHORIZED", AuthenticationError),
+        (429, "RATE_LIMIT_EXCEEDED", RetryableError),
+        (429, "TOO_MANY_JOBS", RetryableError),
+        (409, "DUPLICATE", DuplicateError),
+        (400, "VALIDATION_ERROR", ClientRequestError),
+        (404, "NOT_FOUND", ClientRequestError),
+        (500, "INTERNAL_ERROR", RetryableError),
+    ],
+)
+def test_every_documented_error_code_maps_to_a_clear_exception(status, code, expected) -> None:
+    response = httpx.Response(
+        status,
+        json={
+            "status": status,
+            "request_id": "r",
+            "message": "detail here",
+            "error": {"code": code},
+        },
+        headers={"Retry-After": "3"},
+    )
+    error = _classify(response, "cqa GET x")
+    assert type(error) is expected
+    assert code in str(error) and "detail here" in str(error)
+    if expected is RetryableError and status == 429:
+        assert error.retry_after == 3
