@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from dagster import (
     AssetSelection,
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.cqa.assets import build_cqa_assets
 from pipeline.cqa.resources import CqaResource
+from pipeline.cqa.sensors import build_cqa_finished_sensor
 from pipeline.evaluagent.assets import GROUPS, USERS, build_evaluagent_assets
 from pipeline.evaluagent.assets import key as evaluagent_key
 from pipeline.evaluagent.resources import EvaluAgentResource
@@ -26,8 +28,8 @@ from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
 from pipeline.lib.settings import WarehouseSettings, enabled_vendors
 from pipeline.lib.warehouse import WarehouseResource
 
-# Per vendor: the job run once per run (whole-list endpoints), and the job run per UTC day.
-SNAPSHOT_JOBS = {"evaluagent": "evaluagent_directory"}
+# Per vendor: the job run once per run (whole-list endpoints, pushes), and the job per UTC day.
+ONCE_PER_RUN_JOBS = {"evaluagent": "evaluagent_directory", "cqa": "cqa_push"}
 RAW_JOBS = {"kore": "kore_raw", "evaluagent": "evaluagent_raw", "cqa": "cqa_raw"}
 BUILD_JOB = "build_and_publish"
 
@@ -57,6 +59,8 @@ class CqaTuning(BaseSettings):
     max_attempts: int = 6
     backoff_initial_seconds: float = 0.5
     timeout_seconds: float = 30.0
+    inbox_path: Path = Path("data/cqa_inbox")
+    column_mapping: dict[str, str] = {}
 
 
 class EvaluAgentTuning(BaseSettings):
@@ -115,13 +119,19 @@ def build_defs() -> Definitions:
                 partitions_def=partitions,
             ),
             define_asset_job(
-                SNAPSHOT_JOBS["evaluagent"],
+                ONCE_PER_RUN_JOBS["evaluagent"],
                 selection=AssetSelection.assets(evaluagent_key(USERS), evaluagent_key(GROUPS)),
             ),
             define_asset_job(
                 RAW_JOBS["cqa"],
-                selection=AssetSelection.assets(*[a.key for a in cqa_assets]),
+                selection=AssetSelection.assets(*[a.key for a in cqa_assets if a.partitions_def]),
                 partitions_def=partitions,
+            ),
+            define_asset_job(
+                ONCE_PER_RUN_JOBS["cqa"],
+                selection=AssetSelection.assets(
+                    *[a.key for a in cqa_assets if not a.partitions_def]
+                ),
             ),
             define_asset_job(BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish)),
         ],
@@ -170,8 +180,13 @@ def build_defs() -> Definitions:
                 max_attempts=cqa.max_attempts,
                 backoff_initial_seconds=cqa.backoff_initial_seconds,
                 timeout_seconds=cqa.timeout_seconds,
+                inbox_path=str(cqa.inbox_path.expanduser().resolve()),
+                column_mapping=cqa.column_mapping,
             ),
         },
+        sensors=[
+            build_cqa_finished_sensor(RAW_JOBS["cqa"], str(settings.warehouse_path), partitions)
+        ],
         # One process writes the DuckDB file at a time; see the concurrency pools in README.
         executor=in_process_executor,
     )

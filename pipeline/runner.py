@@ -10,7 +10,7 @@ from datetime import date
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from pipeline.build import BUILD_JOB, RAW_JOBS, SNAPSHOT_JOBS, build_defs
+from pipeline.build import BUILD_JOB, ONCE_PER_RUN_JOBS, RAW_JOBS, build_defs
 from pipeline.lib.settings import ALL_VENDORS, VENDOR_REQUIREMENTS, enabled_vendors
 from pipeline.lib.windows import days_between
 
@@ -88,8 +88,8 @@ def run_pipeline(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     failures: list[StepFailure] = []
     for vendor in chosen:
-        if vendor in SNAPSHOT_JOBS:
-            result = defs.resolve_job_def(SNAPSHOT_JOBS[vendor]).execute_in_process(
+        if vendor in ONCE_PER_RUN_JOBS:
+            result = defs.resolve_job_def(ONCE_PER_RUN_JOBS[vendor]).execute_in_process(
                 instance=instance, run_config=run_config, raise_on_error=False
             )
             if not result.success:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     cqa.per_day = 30
     cqa.get_limit = SlidingWindowLimit(100_000)
     cqa.post_limit = SlidingWindowLimit(100_000)
+    cqa.now = lambda: datetime(2026, 3, 23, 12, 0, 0)
     yield sandbox_server
     cqa.faults.reset()
     kore.faults.reset()
@@ -104,6 +105,7 @@ def warehouse(
     monkeypatch.setenv("CQA_POST_REQUESTS_PER_MINUTE", "100000")
     monkeypatch.setenv("CQA_TIMEOUT_SECONDS", "1.5")
     monkeypatch.setenv("CQA_MAX_ATTEMPTS", "8")
+    monkeypatch.setenv("CQA_INBOX_PATH", str(tmp_path / "inbox"))
     with DagsterInstance.ephemeral() as instance:
         yield Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb", instance)
 

@@ -2,6 +2,7 @@
 and its interaction. Re-pulling a window picks up QA reviews that arrived since."""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
@@ -9,11 +10,13 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
+    MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
 from pipeline.cqa.client import CqaClient
+from pipeline.cqa.push import push_inbox
 from pipeline.cqa.resources import CqaResource
 from pipeline.lib.extract import Page
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
@@ -94,7 +97,37 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
 
         return _detail
 
+    @asset(
+        key=AssetKey(["raw", "cqa", "push_ledger"]),
+        group_name="cqa",
+        kinds={"python", "duckdb"},
+        pool="cqa_api",
+        description=(
+            "Interactions from the inbox pushed to CQA in batches of at most 100, with a ledger "
+            "of what was sent; batch jobs tracked and pending interactions polled each run."
+        ),
+    )
+    def cqa_push(
+        context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
+    ) -> MaterializeResult:
+        client = cqa.client()
+        try:
+            with duckdb.get_connection() as conn:
+                counts = push_inbox(
+                    conn, client, Path(cqa.inbox_path), cqa.column_mapping, context.run_id
+                )
+        finally:
+            client.close()
+        if counts["rejected"]:
+            context.log.warning(
+                f"cqa: {counts['rejected']} inbox rows rejected; see raw.cqa__push_ledger"
+            )
+        return MaterializeResult(
+            metadata={name: MetadataValue.int(value) for name, value in sorted(counts.items())}
+        )
+
     return [
+        cqa_push,
         cqa_analyses,
         per_listed(
             ANALYSIS_DETAILS,

@@ -245,3 +245,46 @@ class CqaClient:
             on_invalid_body=on_invalid_body,
         )
         return Page(number, response.text, {"interaction_id": interaction}, records=1)
+
+    # --- push -----------------------------------------------------------------------------
+
+    def submit_batch(self, interactions: list[dict[str, Any]]) -> dict[str, Any]:
+        """POST at most 100 interactions as one batch job; returns the job (`id`, counts)."""
+        if not 1 <= len(interactions) <= 100:
+            raise ValueError(f"a CQA batch holds 1 to 100 interactions, not {len(interactions)}")
+        response = self.ingest_http.request_json(
+            "POST",
+            f"{self.account_path}/ingress/interactions/batch",
+            json_body={"interactions": interactions},
+            what=f"batch of {len(interactions)} interactions",
+        )
+        return response.data["data"]
+
+    def batch_pages(self, batch_id: str, size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every page of a batch job's tracking (pages are zero-based)."""
+        page = 0
+        while True:
+            check_page_cap(
+                "cqa", f"batch {batch_id}", page + 1, self.config.max_pages, "CQA_MAX_PAGES"
+            )
+            response = self.http.request_json(
+                "GET",
+                f"{self.account_path}/ingress/interactions/batch/{batch_id}",
+                params={"page": page, "size": size},
+                what=f"batch {batch_id} page {page}",
+            )
+            data = response.data["data"]
+            yield data
+            pagination = data.get("pagination") or {}
+            total_pages = pagination.get("total_pages")
+            if not data.get("interactions") or total_pages is None or page + 1 >= total_pages:
+                return
+            page += 1
+
+    def interaction_data(self, interaction: str) -> dict[str, Any]:
+        response = self.http.request_json(
+            "GET",
+            f"{self.account_path}/ingress/interactions/{interaction}",
+            what=f"interaction {interaction}",
+        )
+        return response.data["data"]

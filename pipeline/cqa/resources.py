@@ -18,6 +18,10 @@ class CqaResource(ConfigurableResource):
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
+    inbox_path: str = Field(default="data/cqa_inbox", description="files to push to CQA")
+    column_mapping: dict[str, str] = Field(
+        default_factory=dict, description="inbox CSV header -> CQA canonical column"
+    )
 
     def client(self) -> CqaClient:
         return CqaClient(

@@ -84,6 +84,12 @@ class CqaSandbox:
     qa_reviews: dict[str, int] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
     _generated: dict[str, tuple[date, int]] = field(default_factory=dict)
+    pushed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batches: dict[str, list[str]] = field(default_factory=dict)
+    submitted_external_ids: list[str] = field(default_factory=list)
+    _batch_errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The sandbox's clock, so tests can place pushed interactions in a finished day.
+    now: Any = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -99,6 +105,10 @@ class CqaSandbox:
             self.requests.clear()
             self.get_limit = SlidingWindowLimit(300)
             self.post_limit = SlidingWindowLimit(100)
+            self.pushed.clear()
+            self.batches.clear()
+            self._batch_errors.clear()
+            self.submitted_external_ids.clear()
         self.faults.reset()
 
     def analyses_of(self, day: date) -> list[Generated]:
@@ -302,8 +312,15 @@ class CqaSandbox:
                     self._generated[item.interaction_id] = (day, 0)
                     self._generated[item.external_id] = (day, 0)
             day += timedelta(days=1)
-        matches.sort(key=lambda g: (g.created, g.analysis_id))
-        chunk = [self.list_item(g) for g in matches[offset : offset + limit]]
+        for pushed in self.pushed.values():
+            created = pushed.get("_analysis_created")
+            if created is not None and start <= created <= end:
+                matches.append(pushed)
+        matches.sort(key=lambda g: (_created(g), _analysis_id(g)))
+        chunk = [
+            self.list_item(g) if isinstance(g, Generated) else self._pushed_list_item(g)
+            for g in matches[offset : offset + limit]
+        ]
         return await self._ok(
             {
                 "analyses": chunk,
@@ -324,6 +341,9 @@ class CqaSandbox:
         self._count("analysis")
         if (denied := self._gate(request, self.get_limit)) is not None:
             return denied
+        pushed = self._pushed_by_analysis(request.path_params["analysis_id"])
+        if pushed is not None:
+            return await self._ok(self._pushed_detail(pushed))
         item = self._lookup(request.path_params["analysis_id"])
         if item is None:
             return _error(404, "NOT_FOUND", "Analysis not found")
@@ -333,10 +353,186 @@ class CqaSandbox:
         self._count("interaction")
         if (denied := self._gate(request, self.get_limit)) is not None:
             return denied
+        pushed = self._find_pushed(request.path_params["interaction_id"])
+        if pushed is not None:
+            self._advance(pushed)
+            return await self._ok(_public(pushed))
         item = self._lookup(request.path_params["interaction_id"])
         if item is None:
             return _error(404, "NOT_FOUND", "Interaction not found")
         return await self._ok(self.interaction(item))
+
+    # --- pushed interactions ---------------------------------------------------------------
+
+    def _find_pushed(self, key: str) -> dict[str, Any] | None:
+        if key in self.pushed:
+            return self.pushed[key]
+        return next((p for p in self.pushed.values() if p["external_interaction_id"] == key), None)
+
+    def _pushed_by_analysis(self, analysis_id: str) -> dict[str, Any] | None:
+        return next((p for p in self.pushed.values() if p.get("_analysis_id") == analysis_id), None)
+
+    def _advance(self, pushed: dict[str, Any]) -> None:
+        """Each look at a pushed interaction moves it one step: queued, processing, done."""
+        with self._lock:
+            now = self.now()
+            if pushed["status"] == "queued":
+                pushed["status"] = "processing"
+            elif pushed["status"] == "processing":
+                if "fail" in pushed["external_interaction_id"]:
+                    pushed["status"] = "failed"
+                    pushed["failure_reason"] = "Audio could not be downloaded"
+                else:
+                    pushed["status"] = "completed"
+                    pushed["_analysis_id"] = stable_uuid(
+                        "cqa-pushed-analysis", pushed["interaction_id"]
+                    )
+                    pushed["_analysis_created"] = now
+                    pushed["analyses"] = [
+                        {
+                            "analysis_id": pushed["_analysis_id"],
+                            "profile_id": PROFILE[0],
+                            "status": "completed",
+                        }
+                    ]
+            else:
+                return
+            pushed["status_modified_at"] = _local(now)
+
+    def _pushed_generated(self, pushed: dict[str, Any]) -> Generated:
+        email = (pushed.get("metadata") or {}).get("agent_email")
+        index = next((i for i, p in enumerate(ROSTER) if p.email == email), 0)
+        return Generated(
+            analysis_id=pushed["_analysis_id"],
+            interaction_id=pushed["interaction_id"],
+            external_id=pushed["external_interaction_id"],
+            created=pushed["_analysis_created"],
+            agent_index=index,
+            failed=False,
+            seed=stable_int(pushed["interaction_id"]),
+        )
+
+    def _pushed_list_item(self, pushed: dict[str, Any]) -> dict[str, Any]:
+        return self.list_item(self._pushed_generated(pushed))
+
+    def _pushed_detail(self, pushed: dict[str, Any]) -> dict[str, Any]:
+        detail = self.detail(self._pushed_generated(pushed))
+        detail["metadata"] = pushed.get("metadata") or {}
+        return detail
+
+    async def submit_batch(self, request: Request) -> Response:
+        self._count("batch_submit")
+        if (denied := self._gate(request, self.post_limit)) is not None:
+            return denied
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "INVALID_JSON", "Request body is not valid JSON")
+        items = body.get("interactions")
+        if not isinstance(items, list) or not 1 <= len(items) <= 100:
+            return _error(400, "VALIDATION_ERROR", "interactions must hold 1 to 100 items")
+        skip_dupes = bool(body.get("skip_duplication_check"))
+        batch_id = str(uuid.uuid4())
+        accepted: list[str] = []
+        errors = []
+        with self._lock:
+            known = {p["external_interaction_id"] for p in self.pushed.values()}
+            for line, item in enumerate(items, start=1):
+                external = item.get("external_interaction_id")
+                self.submitted_external_ids.append(str(external))
+                reason = None
+                if not external or not item.get("channel_type"):
+                    reason = "external_interaction_id and channel_type are required"
+                elif not (item.get("audio_url") or item.get("transcript_url")):
+                    reason = "At least one of audio_url, transcript_url must be provided"
+                elif len(item.get("metadata") or {}) > 50:
+                    reason = "metadata must not exceed 50 keys"
+                elif external in known and not skip_dupes:
+                    reason = (
+                        "Duplicate: interaction with this external_interaction_id already exists"
+                    )
+                if reason:
+                    errors.append(
+                        {"line": line, "reason": reason, "external_interaction_id": external}
+                    )
+                    continue
+                interaction_id = str(uuid.uuid4())
+                now = self.now()
+                self.pushed[interaction_id] = {
+                    "interaction_id": interaction_id,
+                    "external_interaction_id": external,
+                    "batch_id": batch_id,
+                    "channel_type": item["channel_type"],
+                    "source": item.get("source"),
+                    "status": "queued",
+                    "status_modified_at": _local(now),
+                    "audio_url": item.get("audio_url"),
+                    "transcript_url": item.get("transcript_url"),
+                    "pii_redacted": bool(item.get("pii_redacted", False)),
+                    "created_at": _local(now),
+                    "metadata": item.get("metadata") or {},
+                    "analyses": [],
+                }
+                known.add(external)
+                accepted.append(interaction_id)
+            self.batches[batch_id] = accepted
+            self._batch_errors[batch_id] = errors
+        return await self._ok(
+            {
+                "id": batch_id,
+                "type": "batch",
+                "status": "pending",
+                "accepted": len(accepted),
+                "rejected": len(errors),
+                "errors": errors,
+            },
+            202,
+        )
+
+    async def get_batch(self, request: Request) -> Response:
+        self._count("batch_get")
+        if (denied := self._gate(request, self.get_limit)) is not None:
+            return denied
+        batch_id = request.path_params["batch_id"]
+        if batch_id not in self.batches:
+            return _error(404, "NOT_FOUND", "Job not found")
+        page = max(int(request.query_params.get("page", "0")), 0)
+        size = min(max(int(request.query_params.get("size", "20")), 1), 100)  # silently clamped
+        ids = self.batches[batch_id]
+        chunk = [_public(self.pushed[i]) for i in ids[page * size : (page + 1) * size]]
+        errors = self._batch_errors.get(batch_id, [])
+        return await self._ok(
+            {
+                "id": batch_id,
+                "total": len(ids),
+                "interactions": chunk,
+                "pagination": {
+                    "page": page,
+                    "size": size,
+                    "total_elements": len(ids),
+                    "total_pages": max(math.ceil(len(ids) / size), 1),
+                },
+                "job_status": "completed",
+                "job_type": "batch",
+                "total_rows": len(ids) + len(errors),
+                "accepted": len(ids),
+                "rejected": len(errors),
+                "errors": errors[:100],
+                "completed_at": _local(self.now()),
+            }
+        )
+
+
+def _public(pushed: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in pushed.items() if not k.startswith("_")}
+
+
+def _created(item: Generated | dict[str, Any]) -> datetime:
+    return item.created if isinstance(item, Generated) else item["_analysis_created"]
+
+
+def _analysis_id(item: Generated | dict[str, Any]) -> str:
+    return item.analysis_id if isinstance(item, Generated) else item["_analysis_id"]
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

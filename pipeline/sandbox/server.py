@@ -33,6 +33,10 @@ class SandboxServer:
             routes=[
                 Route(CQA_ACCOUNT + "/analyses", cqa.list_analyses, methods=["POST"]),
                 Route(CQA_ACCOUNT + "/analyses/{analysis_id}", cqa.get_analysis),
+                Route(
+                    CQA_ACCOUNT + "/ingress/interactions/batch", cqa.submit_batch, methods=["POST"]
+                ),
+                Route(CQA_ACCOUNT + "/ingress/interactions/batch/{batch_id}", cqa.get_batch),
                 Route(CQA_ACCOUNT + "/ingress/interactions/{interaction_id}", cqa.get_interaction),
                 Route(EVALUAGENT_PREFIX + "/quality/evaluations", ea.list_evaluations),
                 Route(
