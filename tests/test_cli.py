@@ -40,7 +40,7 @@ def test_demo_loads_builds_publishes_and_prints_a_summary(tmp_path: Path) -> Non
         ).fetchone()[0]
         vendors = conn.execute("select distinct vendor from marts.fct_evaluation").fetchall()
     assert days == 2
-    assert sorted(v for (v,) in vendors) == ["evaluagent", "kore"]
+    assert sorted(v for (v,) in vendors) == ["cqa", "evaluagent", "kore"]
 
 
 def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox) -> None:

@@ -126,3 +126,59 @@ def test_a_pending_interaction_is_picked_up_when_it_completes(cqa_only, sandbox)
         "where i.external_interaction_id = 'push-ok'"
     )
     assert rows == [("ai", "elena.rossi@example.com")]
+
+
+def test_cqa_duplicates_count_as_already_submitted(cqa_only, sandbox) -> None:
+    warehouse = cqa_only
+    from pipeline.cqa.client import CqaClient, CqaConfig
+
+    # CQA already has push-dup (sent by another tool, or before the ledger was lost).
+    client = CqaClient(
+        CqaConfig(
+            base_url=sandbox.url + "/cqa",
+            account_id=sandbox.cqa.account_id,
+            api_key=sandbox.cqa.api_key,
+        )
+    )
+    client.submit_batch(
+        [
+            {
+                "external_interaction_id": "push-dup",
+                "channel_type": "VOICE",
+                "audio_url": "https://rec.example.com/d.wav",
+            }
+        ]
+    )
+    client.close()
+    (_inbox(warehouse) / "dup.csv").write_text(
+        "external_interaction_id,channel_type,audio_url\n"
+        "push-dup,VOICE,https://rec.example.com/d.wav\n"
+        "push-new,VOICE,https://rec.example.com/n.wav\n"
+    )
+    _push(warehouse)
+    ledger = _ledger(warehouse)
+    assert ledger["push-dup"][0] == "duplicate" and "Duplicate" in ledger["push-dup"][1]
+    assert ledger["push-new"][0] != "rejected"
+    _push(warehouse)
+    assert sandbox.cqa.submitted_external_ids.count("push-dup") == 2, "once by hand, once by us"
+
+
+def test_a_row_cqa_itself_refuses_is_quarantined_with_its_message(cqa_only, sandbox) -> None:
+    warehouse = cqa_only
+    # A generic file_url passes our checks (CQA's file schema allows it), but the batch
+    # endpoint wants audio_url or transcript_url: CQA's own message must be kept.
+    (_inbox(warehouse) / "generic.csv").write_text(
+        "external_interaction_id,channel_type,file_url,file_type\n"
+        "push-generic,VOICE,https://files.example.com/g.wav,wav\n"
+    )
+    _push(warehouse)
+    status, reason, _batch = _ledger(warehouse)["push-generic"]
+    assert status == "rejected" and reason.startswith("CQA: At least one of audio_url")
+    assert warehouse.query(
+        "select record_key, reason from raw.quarantine where vendor = 'cqa'"
+    ) == [
+        (
+            "push-generic",
+            "push-generic: CQA: At least one of audio_url, transcript_url must be provided",
+        )
+    ]

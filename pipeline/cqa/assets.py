@@ -22,7 +22,7 @@ from pipeline.lib.extract import Page
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
 from pipeline.lib.landing import Endpoint, landed_values, register_endpoint
 from pipeline.lib.raw_asset import materialize_windows
-from pipeline.lib.warehouse import WarehouseResource
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 from pipeline.lib.windows import Window
 
 ANALYSES = register_endpoint("cqa", "analyses")
@@ -52,7 +52,7 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
         "group_name": "cqa",
         "kinds": {"python", "duckdb"},
-        "pool": "cqa_api",
+        "pool": WRITER_POOL,
     }
 
     @asset(key=key(ANALYSES), description="CQA List Analyses pages for the UTC day.", **common)
@@ -101,7 +101,7 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         key=AssetKey(["raw", "cqa", "push_ledger"]),
         group_name="cqa",
         kinds={"python", "duckdb"},
-        pool="cqa_api",
+        pool=WRITER_POOL,
         description=(
             "Interactions from the inbox pushed to CQA in batches of at most 100, with a ledger "
             "of what was sent; batch jobs tracked and pending interactions polled each run."

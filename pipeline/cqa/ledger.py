@@ -120,11 +120,12 @@ def update_from_cqa(conn: duckdb.DuckDBPyConnection, interaction: dict[str, Any]
     return before[0] != status
 
 
-def record_rejected_by_cqa(conn: duckdb.DuckDBPyConnection, error: dict[str, Any]) -> None:
+def record_rejected_by_cqa(conn: duckdb.DuckDBPyConnection, error: dict[str, Any]) -> str | None:
+    """Record a row CQA refused; returns `duplicate` or `rejected`."""
     external = error.get("external_interaction_id")
     reason = str(error.get("reason") or "rejected by CQA")
     if not external:
-        return
+        return None
     # CQA refusing a duplicate means it already has it: that is "submitted", not an error.
     status = "duplicate" if reason.lower().startswith("duplicate") else "rejected"
     conn.execute(
@@ -132,6 +133,7 @@ def record_rejected_by_cqa(conn: duckdb.DuckDBPyConnection, error: dict[str, Any
         "where external_interaction_id = ? and status = 'submitted'",
         [status, f"CQA: {reason}", utc_now(), external],
     )
+    return status
 
 
 def open_batches(conn: duckdb.DuckDBPyConnection) -> list[str]:

@@ -18,7 +18,12 @@ PUSH_ENDPOINT = "push"
 
 def _quarantine(conn: duckdb.DuckDBPyConnection, run_id: str, row: InboxRow) -> None:
     """Rejected rows are also kept where every other bad input is: raw.quarantine."""
-    key = f"{row.source_file}:{row.line}"
+    _quarantine_record(conn, run_id, f"{row.source_file}:{row.line}", row.reason or "", row.raw)
+
+
+def _quarantine_record(
+    conn: duckdb.DuckDBPyConnection, run_id: str, key: str, reason: str, body: str
+) -> None:
     conn.execute(
         f"delete from {QUARANTINE} where vendor = 'cqa' and endpoint = ? and record_key = ?",
         [PUSH_ENDPOINT, key],
@@ -26,7 +31,7 @@ def _quarantine(conn: duckdb.DuckDBPyConnection, run_id: str, row: InboxRow) -> 
     conn.execute(
         f"insert into {QUARANTINE} values (gen_random_uuid()::varchar, ?, 'cqa', ?, null, null, "
         "null, ?, ?, ?, ?)",
-        [run_id, PUSH_ENDPOINT, key, f"{key}: {row.reason}", row.raw, utc_now()],
+        [run_id, PUSH_ENDPOINT, key, f"{key}: {reason}", body, utc_now()],
     )
 
 
@@ -71,7 +76,13 @@ def push_inbox(
         job = client.submit_batch([r.interaction for r in batch])
         ledger.record_submitted(conn, batch, job["id"])
         for error in job.get("errors") or []:
-            ledger.record_rejected_by_cqa(conn, error)
+            if ledger.record_rejected_by_cqa(conn, error) == "rejected":
+                # CQA's own validation message, kept with the row it refused.
+                key = str(error.get("external_interaction_id"))
+                sent = next((r for r in batch if r.external_id == key), None)
+                _quarantine_record(
+                    conn, run_id, key, f"CQA: {error.get('reason')}", sent.raw if sent else ""
+                )
         counts["submitted"] += int(job.get("accepted", len(batch)))
         counts["batches"] += 1
 

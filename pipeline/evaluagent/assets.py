@@ -16,7 +16,7 @@ from pipeline.evaluagent.details import DetailPlan, carry_forward, detail_pages,
 from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.lib.landing import register_endpoint
 from pipeline.lib.raw_asset import materialize_windows
-from pipeline.lib.warehouse import WarehouseResource
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 from pipeline.lib.windows import SNAPSHOT
 
 EVALUATIONS = register_endpoint("evaluagent", "evaluations")
@@ -36,7 +36,7 @@ def build_evaluagent_assets(
     common = {
         "group_name": "evaluagent",
         "kinds": {"python", "duckdb"},
-        "pool": "evaluagent_api",
+        "pool": WRITER_POOL,
     }
     partitioned = {
         **common,

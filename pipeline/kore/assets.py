@@ -13,7 +13,7 @@ from dagster import (
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.landing import register_endpoint
 from pipeline.lib.raw_asset import materialize_windows
-from pipeline.lib.warehouse import WarehouseResource
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 RAWDATA = register_endpoint("kore", "rawdata")
 RAWDATA_KEY = AssetKey(["raw", "kore", "rawdata"])
@@ -26,7 +26,7 @@ def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefini
         backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=7),
         group_name="kore",
         kinds={"python", "duckdb"},
-        pool="kore_api",
+        pool=WRITER_POOL,
         description=(
             "Kore.ai Quality AI rawdata pages for one UTC day, stored exactly as received in "
             f"{RAWDATA.table}."

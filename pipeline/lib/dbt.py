@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipeline.lib.landing import ensure_raw_schema
-from pipeline.lib.warehouse import WarehouseResource
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -69,7 +69,7 @@ def build_dbt_assets():
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         dagster_dbt_translator=QaDbtTranslator(),
-        pool="duckdb_writer",
+        pool=WRITER_POOL,
     )
     def qa_dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource

@@ -12,6 +12,7 @@ from dagster import (
 )
 
 from pipeline.lib.publish import publish_marts
+from pipeline.lib.warehouse import WRITER_POOL
 
 
 class AnalyticsResource(ConfigurableResource):
@@ -27,7 +28,7 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
         deps=[dbt_assets],
         group_name="publish",
         kinds={"duckdb"},
-        pool="duckdb_writer",
+        pool=WRITER_POOL,
         description="The marts copied to QA_ANALYTICS_PATH, replaced atomically for analysts.",
     )
     def published_marts(

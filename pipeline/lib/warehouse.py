@@ -8,6 +8,11 @@ from dagster_duckdb import DuckDBResource
 
 from pipeline.lib.landing import connect
 
+# DuckDB allows one writing process per file. Every step that opens the warehouse runs in this
+# Dagster pool, which the instance gives one slot: parallel runs queue instead of failing on
+# the file lock.
+WRITER_POOL = "duckdb_writer"
+
 
 class WarehouseResource(DuckDBResource):
     """dagster-duckdb's resource, but the connection is closed even when the step fails.
