@@ -25,6 +25,7 @@ from pipeline.kore.resources import KoreResource
 from pipeline.lib.dbt import build_dbt_assets, dbt_cli
 from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
+from pipeline.lib.schedules import BUILD_CRON, once_schedule, raw_schedule
 from pipeline.lib.settings import WarehouseSettings, enabled_vendors
 from pipeline.lib.warehouse import WarehouseResource
 
@@ -184,6 +185,30 @@ def build_defs() -> Definitions:
                 column_mapping=cqa.column_mapping,
             ),
         },
+        schedules=[
+            *[
+                raw_schedule(vendor, job, slot, settings.lookback_days, settings.partitions_start)
+                for slot, (vendor, job) in enumerate(RAW_JOBS.items())
+            ],
+            once_schedule(
+                "evaluagent_directory_daily",
+                ONCE_PER_RUN_JOBS["evaluagent"],
+                "50 0 * * *",
+                "EvaluAgent users and groups, refreshed before the day's pull.",
+            ),
+            once_schedule(
+                "cqa_push_hourly",
+                ONCE_PER_RUN_JOBS["cqa"],
+                "5 * * * *",
+                "Push new inbox files to CQA, track batch jobs, poll pending interactions.",
+            ),
+            once_schedule(
+                "build_and_publish_daily",
+                BUILD_JOB,
+                BUILD_CRON,
+                "dbt build of every model and the analyst publish, after the day's pulls.",
+            ),
+        ],
         sensors=[
             build_cqa_finished_sensor(RAW_JOBS["cqa"], str(settings.warehouse_path), partitions)
         ],
