@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--end", type=_day, required=True, help="last day (inclusive), YYYY-MM-DD")
     run.add_argument("--vendor", action="append", choices=ALL_VENDORS, help="only this vendor")
 
+    commands.add_parser("status", help="per vendor: last window, rows, quarantine, pending work")
+
     sandbox = commands.add_parser("sandbox", help="serve the vendor sandbox alone")
     sandbox.add_argument("--port", type=int, default=8765)
 
@@ -76,6 +78,18 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipeline.lib.settings import WarehouseSettings
     from pipeline.runner import run_pipeline
+
+    if args.command == "status":
+        from pipeline.build import RAW_JOBS, build_defs
+        from pipeline.lib.settings import enabled_vendors
+        from pipeline.status import vendor_status
+
+        defs = build_defs()
+        crons = {v: defs.resolve_schedule_def(f"{v}_daily").cron_schedule for v in RAW_JOBS}
+        print(
+            vendor_status(WarehouseSettings().absolute().warehouse_path, crons, enabled_vendors())
+        )
+        return 0
 
     level = "INFO" if verbose else "WARNING"
     try:
