@@ -9,15 +9,18 @@ from dagster import (
     AssetSelection,
     Definitions,
     EnvVar,
+    build_sensor_for_freshness_checks,
+    build_time_partition_freshness_checks,
     define_asset_job,
     in_process_executor,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.cqa.assets import build_cqa_assets
+from pipeline.cqa.assets import ANALYSES, build_cqa_assets
+from pipeline.cqa.assets import key as cqa_key
 from pipeline.cqa.resources import CqaResource
 from pipeline.cqa.sensors import build_cqa_finished_sensor
-from pipeline.evaluagent.assets import GROUPS, USERS, build_evaluagent_assets
+from pipeline.evaluagent.assets import EVALUATIONS, GROUPS, USERS, build_evaluagent_assets
 from pipeline.evaluagent.assets import key as evaluagent_key
 from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.kore.assets import RAWDATA_KEY, build_kore_assets
@@ -106,8 +109,16 @@ def build_defs() -> Definitions:
         if a.key not in (evaluagent_key(USERS), evaluagent_key(GROUPS))
     ]
 
+    # Freshness per vendor: yesterday's partition of its main endpoint is in by 06:00 UTC.
+    freshness = build_time_partition_freshness_checks(
+        assets=[RAWDATA_KEY, evaluagent_key(EVALUATIONS), cqa_key(ANALYSES)],
+        deadline_cron="0 6 * * *",
+        timezone="UTC",
+    )
+
     return Definitions(
         assets=[*kore_assets, *evaluagent_assets, *cqa_assets, dbt_assets, publish],
+        asset_checks=freshness,
         jobs=[
             define_asset_job(
                 RAW_JOBS["kore"],
@@ -210,7 +221,10 @@ def build_defs() -> Definitions:
             ),
         ],
         sensors=[
-            build_cqa_finished_sensor(RAW_JOBS["cqa"], str(settings.warehouse_path), partitions)
+            build_sensor_for_freshness_checks(
+                freshness_checks=freshness, name="vendor_freshness_checks"
+            ),
+            build_cqa_finished_sensor(RAW_JOBS["cqa"], str(settings.warehouse_path), partitions),
         ],
         # One process writes the DuckDB file at a time; see the concurrency pools in README.
         executor=in_process_executor,

@@ -18,6 +18,7 @@ from dagster import (
 from pipeline.cqa.client import CqaClient
 from pipeline.cqa.push import push_inbox
 from pipeline.cqa.resources import CqaResource
+from pipeline.lib.checks import raw_check_specs
 from pipeline.lib.extract import Page
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
 from pipeline.lib.landing import Endpoint, landed_values, register_endpoint
@@ -25,7 +26,24 @@ from pipeline.lib.raw_asset import materialize_windows
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 from pipeline.lib.windows import Window
 
-ANALYSES = register_endpoint("cqa", "analyses")
+ANALYSES = register_endpoint(
+    "cqa",
+    "analyses",
+    "$.data.analyses[*]",
+    (
+        "analysis_id",
+        "interaction_id",
+        "external_interaction_id",
+        "profile_id",
+        "status",
+        "ai_score",
+        "qa_score",
+        "final_score",
+        "criticality_adjusted_score",
+        "metadata",
+        "created_at",
+    ),
+)
 ANALYSIS_DETAILS = register_endpoint("cqa", "analysis_details")
 INTERACTIONS = register_endpoint("cqa", "interactions")
 
@@ -55,7 +73,12 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         "pool": WRITER_POOL,
     }
 
-    @asset(key=key(ANALYSES), description="CQA List Analyses pages for the UTC day.", **common)
+    @asset(
+        key=key(ANALYSES),
+        description="CQA List Analyses pages for the UTC day.",
+        check_specs=raw_check_specs(key(ANALYSES), ANALYSES),
+        **common,
+    )
     def cqa_analyses(
         context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
     ) -> MaterializeResult:
@@ -72,7 +95,13 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
             client.close()
 
     def per_listed(endpoint: Endpoint, id_path: str, fetch_name: str, description: str):
-        @asset(key=key(endpoint), deps=[key(ANALYSES)], description=description, **common)
+        @asset(
+            key=key(endpoint),
+            deps=[key(ANALYSES)],
+            description=description,
+            check_specs=raw_check_specs(key(endpoint), endpoint),
+            **common,
+        )
         def _detail(
             context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
         ) -> MaterializeResult:

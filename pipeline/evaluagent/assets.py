@@ -14,12 +14,36 @@ from dagster import (
 
 from pipeline.evaluagent.details import DetailPlan, carry_forward, detail_pages, plan_details
 from pipeline.evaluagent.resources import EvaluAgentResource
+from pipeline.lib.checks import raw_check_specs
 from pipeline.lib.landing import register_endpoint
 from pipeline.lib.raw_asset import materialize_windows
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 from pipeline.lib.windows import SNAPSHOT
 
-EVALUATIONS = register_endpoint("evaluagent", "evaluations")
+EVALUATIONS = register_endpoint(
+    "evaluagent",
+    "evaluations",
+    "$.data[*].attributes",
+    (
+        "reference",
+        "status",
+        "evaluation_type",
+        "outcome",
+        "score",
+        "max_score",
+        "auto_failed",
+        "auto_fail_count",
+        "published_at",
+        "date_published",
+        "created_at",
+        "updated_at",
+        "agent_name",
+        "evaluator_name",
+        "scorecard_id",
+        "scorecard_name",
+        "contact_reference",
+    ),
+)
 EVALUATION_DETAILS = register_endpoint("evaluagent", "evaluation_details")
 USERS = register_endpoint("evaluagent", "users")
 GROUPS = register_endpoint("evaluagent", "groups")
@@ -46,6 +70,7 @@ def build_evaluagent_assets(
 
     @asset(
         key=key(EVALUATIONS),
+        check_specs=raw_check_specs(key(EVALUATIONS), EVALUATIONS),
         description="Evaluations published in the UTC day (list pages with their contacts).",
         **partitioned,
     )
@@ -66,6 +91,7 @@ def build_evaluagent_assets(
 
     @asset(
         key=key(EVALUATION_DETAILS),
+        check_specs=raw_check_specs(key(EVALUATION_DETAILS), EVALUATION_DETAILS),
         deps=[key(EVALUATIONS)],
         description=(
             "Line items, sections and feedback of the day's evaluations, fetched only for ids "
@@ -104,7 +130,12 @@ def build_evaluagent_assets(
             client.close()
 
     def snapshot_asset(endpoint, description: str):
-        @asset(key=key(endpoint), description=description, **common)
+        @asset(
+            key=key(endpoint),
+            description=description,
+            check_specs=raw_check_specs(key(endpoint), endpoint),
+            **common,
+        )
         def _snapshot(
             context: AssetExecutionContext,
             evaluagent: EvaluAgentResource,
@@ -137,6 +168,7 @@ def build_evaluagent_assets(
 
         @asset(
             key=key(CONVERSATIONS),
+            check_specs=raw_check_specs(key(CONVERSATIONS), CONVERSATIONS),
             description="Conversation analytics by contact_date (EVALUAGENT_ANALYTICS_ENABLED).",
             **partitioned,
         )

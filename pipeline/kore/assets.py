@@ -10,12 +10,14 @@ from dagster import (
     asset,
 )
 
+from pipeline.kore.models import KNOWN_RECORD_KEYS
 from pipeline.kore.resources import KoreResource
+from pipeline.lib.checks import raw_check_specs
 from pipeline.lib.landing import register_endpoint
 from pipeline.lib.raw_asset import materialize_windows
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
-RAWDATA = register_endpoint("kore", "rawdata")
+RAWDATA = register_endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS)
 RAWDATA_KEY = AssetKey(["raw", "kore", "rawdata"])
 
 
@@ -27,6 +29,7 @@ def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefini
         group_name="kore",
         kinds={"python", "duckdb"},
         pool=WRITER_POOL,
+        check_specs=raw_check_specs(RAWDATA_KEY, RAWDATA),
         description=(
             "Kore.ai Quality AI rawdata pages for one UTC day, stored exactly as received in "
             f"{RAWDATA.table}."

@@ -67,6 +67,13 @@ def land_window(
             load.add_page(page.number, page.text, records=page.records, request=page.request)
             for bad in page.bad_records:
                 load.quarantine(bad.reason, bad.body, page_number=page.number, record_key=bad.key)
+        previous = load.previous_records()
+        if load.records == 0 and previous:
+            # A window that had records and now has none is more likely a vendor outage or a
+            # changed filter than a day that emptied: keep the previous load, flag it.
+            load.emptied_from = previous
+            load.fail(f"window went empty (had {previous} records); previous load kept", **counts())
+            return load
         load.finish(**counts())
     except BaseException as exc:
         load.fail(http.redactor.text(f"{type(exc).__name__}: {exc}"), **counts())

@@ -28,10 +28,15 @@ QUARANTINE = f"{RAW_SCHEMA}.quarantine"
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One vendor endpoint, landed into its own raw table."""
+    """One vendor endpoint, landed into its own raw table.
+
+    `records_path` (a JSON path into a page) and `known_keys` let a check report keys the
+    vendor started sending that staging does not know (schema drift)."""
 
     vendor: str
     name: str
+    records_path: str | None = None
+    known_keys: frozenset[str] = frozenset()
 
     @property
     def table(self) -> str:
@@ -41,9 +46,11 @@ class Endpoint:
 _ENDPOINTS: dict[tuple[str, str], Endpoint] = {}
 
 
-def register_endpoint(vendor: str, name: str) -> Endpoint:
+def register_endpoint(
+    vendor: str, name: str, records_path: str | None = None, known_keys: Iterable[str] = ()
+) -> Endpoint:
     """Vendor modules declare their endpoints so every raw table exists before dbt runs."""
-    endpoint = Endpoint(vendor, name)
+    endpoint = Endpoint(vendor, name, records_path, frozenset(known_keys))
     _ENDPOINTS[(vendor, name)] = endpoint
     return endpoint
 
@@ -133,6 +140,8 @@ class WindowLoad:
     pages: int = 0
     records: int = 0
     quarantined: int = 0
+    # Set when the window had records and this load found none: the previous load is kept.
+    emptied_from: int | None = None
     _finished: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +219,18 @@ class WindowLoad:
             ],
         )
         self.quarantined += 1
+
+    def previous_records(self) -> int | None:
+        row = self.conn.execute(
+            f"""
+            select records from {LOAD_LOG}
+            where vendor = ? and endpoint = ? and window_start = ? and status = 'success'
+              and run_id <> ?
+            order by finished_at desc limit 1
+            """,
+            [*self._keys(), self.run_id],
+        ).fetchone()
+        return None if row is None else row[0]
 
     def finish(self, *, requests: int = 0, retries: int = 0) -> None:
         """Make this run's pages the window's only rows, atomically."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
 
+from pipeline.lib import checks
 from pipeline.lib.extract import PageSource, land_window
 from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
 from pipeline.lib.landing import Endpoint, WindowLoad
@@ -31,6 +32,7 @@ def materialize_windows(
         windows = [Window.for_day(key) for key in context.partition_keys]
     totals = {"pages": 0, "records": 0, "quarantined": 0}
     failures: list[str] = []
+    loads: list[WindowLoad] = []
     with duckdb.get_connection() as conn:
         for window in windows:
             try:
@@ -49,6 +51,7 @@ def materialize_windows(
                 failures.append(f"{endpoint.vendor} {endpoint.name} {window.label}: {exc}")
                 context.log.error(failures[-1])
                 continue
+            loads.append(load)
             totals["pages"] += load.pages
             totals["records"] += load.records
             totals["quarantined"] += load.quarantined
@@ -56,6 +59,8 @@ def materialize_windows(
                 f"{endpoint.vendor} {endpoint.name} {window.label}: {load.pages} pages, "
                 f"{load.records} records, {load.quarantined} quarantined"
             )
+        key = context.asset_key
+        check_results = checks.evaluate(conn, key, endpoint, loads) if not failures else []
     metadata: dict[str, Any] = {
         "window_start": MetadataValue.text(windows[0].start.isoformat()),
         "window_end": MetadataValue.text(windows[-1].end.isoformat()),
@@ -71,4 +76,4 @@ def materialize_windows(
             f"{endpoint.vendor}: {totals['quarantined']} pages or records quarantined; "
             "see raw.quarantine"
         )
-    return MaterializeResult(metadata=metadata)
+    return MaterializeResult(metadata=metadata, check_results=check_results)
