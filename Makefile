@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint format bench dev clean
+.PHONY: install browser demo test lint format bench dev clean
 
 install: $(VENV)/.installed
 
@@ -13,10 +13,14 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The UI test drives Debian's chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
 demo: install
 	$(BIN)/qa-warehouse demo
 
-test: install lint
+test: install lint browser
 	$(BIN)/pytest
 
 lint: install

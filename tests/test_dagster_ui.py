@@ -1,0 +1,136 @@
+"""The Dagster UI in a real headless browser (Debian's chromium): the asset graph of every
+vendor, a partitioned asset and the raw assets' checks are there."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+VENDOR_ASSETS = {
+    "kore": ["rawdata"],
+    "evaluagent": ["evaluations", "evaluation_details", "users", "groups"],
+    "cqa": ["analyses", "analysis_details", "interactions", "push_ledger"],
+}
+MAIN_ASSET = {
+    "kore": "raw/kore/rawdata",
+    "evaluagent": "raw/evaluagent/evaluations",
+    "cqa": "raw/cqa/analyses",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("dagster_home")
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "QA_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
+        "QA_ANALYTICS_PATH": str(home / "analytics.duckdb"),
+    }
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dagster-webserver"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-w",
+            str(ROOT / "workspace.yaml"),
+        ],
+        cwd=home,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert process.poll() is None, "dagster-webserver exited"
+        assert time.monotonic() < deadline, "dagster-webserver did not start"
+        time.sleep(0.5)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def page_text(url: str, profile: Path) -> str:
+    """The page as a person sees it, after the UI's scripts have run."""
+    result = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--window-size=1600,4000",
+            "--virtual-time-budget=30000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", result.stdout, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+@pytest.mark.parametrize("vendor", sorted(VENDOR_ASSETS))
+def test_every_vendor_graph_shows_its_assets(webserver, vendor, tmp_path) -> None:
+    text = page_text(f"{webserver}/locations/qa_warehouse/asset-groups/{vendor}", tmp_path)
+    assert f"{vendor} Asset Group" in text
+    for name in VENDOR_ASSETS[vendor]:
+        assert re.search(rf"\b{name}\b", text), f"{name} missing from the {vendor} graph"
+
+
+@pytest.mark.parametrize("vendor", sorted(MAIN_ASSET))
+def test_raw_assets_carry_their_checks(webserver, vendor, tmp_path) -> None:
+    text = page_text(f"{webserver}/assets/{MAIN_ASSET[vendor]}?view=checks", tmp_path)
+    for check in (
+        "window_not_emptied",
+        "no_quarantined_records",
+        "no_unknown_keys",
+        "freshness_check",
+    ):
+        assert check in text, f"{check} missing on {MAIN_ASSET[vendor]}"
+
+
+def test_a_partitioned_asset_shows_its_daily_partitions(webserver, tmp_path) -> None:
+    text = page_text(f"{webserver}/assets/raw/kore/rawdata?view=partitions", tmp_path)
+    assert "Partitions" in text
+    assert re.search(r"\b\d+ Partitions\b", text)
+    assert re.search(r"\b20\d\d-\d\d-\d\d\b", text)
