@@ -9,17 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.sandbox.faults import FAULT_KINDS
+from pipeline.summary import MARTS
 from tests.conftest import DAY, Warehouse
 
-MARTS = (
-    "dim_agent",
-    "bridge_agent_vendor",
-    "fct_interaction",
-    "fct_evaluation",
-    "fct_kpi_score",
-    "fct_audit",
-    "agent_daily_scorecard",
-)
 END = DAY + timedelta(days=2)
 
 

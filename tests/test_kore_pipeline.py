@@ -11,15 +11,6 @@ from dagster import AssetKey
 from pipeline.sandbox.kore import render
 from tests.conftest import DAY
 
-MARTS = (
-    "dim_agent",
-    "bridge_agent_vendor",
-    "fct_interaction",
-    "fct_evaluation",
-    "fct_kpi_score",
-    "fct_audit",
-    "agent_daily_scorecard",
-)
 MART_KEYS = {
     "dim_agent": "agent_id",
     "bridge_agent_vendor": "vendor || vendor_agent_id",
