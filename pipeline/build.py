@@ -17,17 +17,17 @@ from dagster import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.cqa.assets import ANALYSES, build_cqa_assets
-from pipeline.cqa.assets import key as cqa_key
 from pipeline.cqa.resources import CqaResource
 from pipeline.cqa.sensors import build_cqa_finished_sensor
 from pipeline.evaluagent.assets import EVALUATIONS, GROUPS, USERS, build_evaluagent_assets
-from pipeline.evaluagent.assets import key as evaluagent_key
 from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.kore.assets import RAWDATA_KEY, build_kore_assets
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.dbt import build_dbt_assets, dbt_cli
+from pipeline.lib.http import use_shared_rate_state
 from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
+from pipeline.lib.raw_asset import raw_asset_key
 from pipeline.lib.schedules import BUILD_CRON, once_schedule, raw_schedule
 from pipeline.lib.settings import WarehouseSettings, enabled_vendors
 from pipeline.lib.warehouse import WarehouseResource
@@ -91,6 +91,7 @@ def build_defs() -> Definitions:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.analytics_path.parent.mkdir(parents=True, exist_ok=True)
     enabled_vendors()  # a half-configured vendor fails here, naming the missing variable
+    use_shared_rate_state(settings.rate_state())
 
     kore = KoreTuning()
     evaluagent = EvaluAgentTuning()
@@ -106,12 +107,12 @@ def build_defs() -> Definitions:
     evaluagent_daily = [
         a.key
         for a in evaluagent_assets
-        if a.key not in (evaluagent_key(USERS), evaluagent_key(GROUPS))
+        if a.key not in (raw_asset_key(USERS), raw_asset_key(GROUPS))
     ]
 
     # Freshness per vendor: yesterday's partition of its main endpoint is in by 06:00 UTC.
     freshness = build_time_partition_freshness_checks(
-        assets=[RAWDATA_KEY, evaluagent_key(EVALUATIONS), cqa_key(ANALYSES)],
+        assets=[RAWDATA_KEY, raw_asset_key(EVALUATIONS), raw_asset_key(ANALYSES)],
         deadline_cron="0 6 * * *",
         timezone="UTC",
     )
@@ -132,7 +133,7 @@ def build_defs() -> Definitions:
             ),
             define_asset_job(
                 ONCE_PER_RUN_JOBS["evaluagent"],
-                selection=AssetSelection.assets(evaluagent_key(USERS), evaluagent_key(GROUPS)),
+                selection=AssetSelection.assets(raw_asset_key(USERS), raw_asset_key(GROUPS)),
             ),
             define_asset_job(
                 RAW_JOBS["cqa"],
@@ -148,7 +149,10 @@ def build_defs() -> Definitions:
             define_asset_job(BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish)),
         ],
         resources={
-            "duckdb": WarehouseResource(database=str(settings.warehouse_path)),
+            "duckdb": WarehouseResource(
+                database=str(settings.warehouse_path),
+                lock_timeout_seconds=settings.warehouse_lock_timeout_seconds,
+            ),
             "dbt": dbt_cli(),
             "analytics": AnalyticsResource(
                 warehouse_path=str(settings.warehouse_path),

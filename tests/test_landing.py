@@ -19,48 +19,81 @@ def _rows(conn) -> list[tuple]:
     ).fetchall()
 
 
+def _load(tmp_path: Path, run_id: str) -> WindowLoad:
+    return WindowLoad(ENDPOINT, WINDOW, run_id, tmp_path / "spool")
+
+
 def test_pages_are_stored_exactly_as_received(tmp_path: Path) -> None:
     body = '{"results": [ {"Conversation ID": "c-1",  "x": 1.50} ],\n "hasMore": false}'
     with connect(tmp_path / "w.duckdb") as conn:
-        load = WindowLoad(conn, ENDPOINT, WINDOW, "run-a")
+        load = _load(tmp_path, "run-a")
         load.add_page(1, body, records=1, request={"page": 1})
-        load.finish()
+        load.commit(conn)
+        load.discard()
         assert _rows(conn) == [("run-a", 1, body)]
+    assert list((tmp_path / "spool").iterdir()) == []
+
+
+def test_pages_wait_in_the_spool_until_the_load_commits(tmp_path: Path) -> None:
+    load = _load(tmp_path, "run-a")
+    load.add_page(1, '{"results": [1]}', records=1, request={})
+    # The warehouse is free while the vendor is read: another process may write meanwhile.
+    with connect(tmp_path / "w.duckdb") as conn:
+        conn.execute("create table other_writer as select 1 as x")
+    with connect(tmp_path / "w.duckdb") as conn:
+        load.commit(conn)
+        assert _rows(conn) == [("run-a", 1, '{"results": [1]}')]
+    load.discard()
 
 
 def test_a_rerun_replaces_the_window_and_a_killed_run_leaves_nothing_visible(
     tmp_path: Path,
 ) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
-        first = WindowLoad(conn, ENDPOINT, WINDOW, "run-a")
+        first = _load(tmp_path, "run-a")
         first.add_page(1, '{"results": []}', records=0, request={})
-        first.finish()
-        # run-b is killed after one page: it never reaches finish().
-        killed = WindowLoad(conn, ENDPOINT, WINDOW, "run-b")
+        first.commit(conn)
+        # run-b is killed after one page: it never commits, the warehouse never sees it.
+        killed = _load(tmp_path, "run-b")
         killed.add_page(1, '{"results": [1]}', records=1, request={})
         statuses = dict(conn.execute("select run_id, status from raw.load_log").fetchall())
-        assert statuses == {"run-a": "success", "run-b": "running"}
+        assert statuses == {"run-a": "success"}
+        assert [r[0] for r in _rows(conn)] == ["run-a"]
 
-        third = WindowLoad(conn, ENDPOINT, WINDOW, "run-c")
+        third = _load(tmp_path, "run-c")
         third.add_page(1, '{"results": [2]}', records=1, request={})
         third.add_page(2, '{"results": [3]}', records=1, request={})
-        third.finish()
+        third.commit(conn)
         assert [r[0] for r in _rows(conn)] == ["run-c", "run-c"]
 
 
-def test_a_failed_run_keeps_the_last_good_load(tmp_path: Path) -> None:
+def test_a_failed_run_keeps_the_last_good_load_and_its_quarantine(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
-        good = WindowLoad(conn, ENDPOINT, WINDOW, "run-a")
+        good = _load(tmp_path, "run-a")
         good.add_page(1, '{"results": [1]}', records=1, request={})
-        good.finish()
-        bad = WindowLoad(conn, ENDPOINT, WINDOW, "run-b")
+        good.commit(conn)
+        bad = _load(tmp_path, "run-b")
         bad.add_page(1, '{"results": [2]}', records=1, request={})
         bad.quarantine("page 2: invalid JSON", '{"resu')
-        bad.fail("RetryableError: page 2 stayed broken")
+        bad.fail(conn, "RetryableError: page 2 stayed broken")
         assert [r[0] for r in _rows(conn)] == ["run-a"]
         error = conn.execute("select error from raw.load_log where run_id = 'run-b'").fetchone()
         assert error == ("RetryableError: page 2 stayed broken",)
         assert conn.execute("select body from raw.quarantine").fetchall() == [('{"resu',)]
+
+
+def test_a_window_that_went_empty_keeps_its_previous_load(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as conn:
+        good = _load(tmp_path, "run-a")
+        good.add_page(1, '{"results": [1, 2]}', records=2, request={})
+        good.commit(conn)
+        empty = _load(tmp_path, "run-b")
+        empty.add_page(1, '{"results": []}', records=0, request={})
+        empty.commit(conn)
+        assert empty.emptied_from == 2
+        assert [r[0] for r in _rows(conn)] == ["run-a"]
+        status = conn.execute("select status from raw.load_log where run_id = 'run-b'").fetchone()
+        assert status == ("failed",)
 
 
 def test_windows() -> None:

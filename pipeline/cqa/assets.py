@@ -22,8 +22,8 @@ from pipeline.lib.checks import raw_check_specs
 from pipeline.lib.extract import Page
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
 from pipeline.lib.landing import Endpoint, landed_values, register_endpoint
-from pipeline.lib.raw_asset import materialize_windows
-from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
+from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource, api_pool
 from pipeline.lib.windows import Window
 
 ANALYSES = register_endpoint(
@@ -48,10 +48,6 @@ ANALYSIS_DETAILS = register_endpoint("cqa", "analysis_details")
 INTERACTIONS = register_endpoint("cqa", "interactions")
 
 
-def key(endpoint: Endpoint) -> AssetKey:
-    return AssetKey(["raw", endpoint.vendor, endpoint.name])
-
-
 def _each(
     ids: list[str], fetch: Callable[[str, int, InvalidBodyHook], Page], on_bad: InvalidBodyHook
 ) -> Iterator[Page]:
@@ -70,13 +66,13 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
         "group_name": "cqa",
         "kinds": {"python", "duckdb"},
-        "pool": WRITER_POOL,
+        "pool": api_pool("cqa"),
     }
 
     @asset(
-        key=key(ANALYSES),
+        key=raw_asset_key(ANALYSES),
         description="CQA List Analyses pages for the UTC day.",
-        check_specs=raw_check_specs(key(ANALYSES), ANALYSES),
+        check_specs=raw_check_specs(raw_asset_key(ANALYSES), ANALYSES),
         **common,
     )
     def cqa_analyses(
@@ -96,10 +92,10 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
 
     def per_listed(endpoint: Endpoint, id_path: str, fetch_name: str, description: str):
         @asset(
-            key=key(endpoint),
-            deps=[key(ANALYSES)],
+            key=raw_asset_key(endpoint),
+            deps=[raw_asset_key(ANALYSES)],
             description=description,
-            check_specs=raw_check_specs(key(endpoint), endpoint),
+            check_specs=raw_check_specs(raw_asset_key(endpoint), endpoint),
             **common,
         )
         def _detail(

@@ -3,7 +3,6 @@ and (behind a setting) conversation analytics by `contact_date` day."""
 
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
@@ -16,8 +15,8 @@ from pipeline.evaluagent.details import DetailPlan, carry_forward, detail_pages,
 from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.lib.checks import raw_check_specs
 from pipeline.lib.landing import register_endpoint
-from pipeline.lib.raw_asset import materialize_windows
-from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
+from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
+from pipeline.lib.warehouse import WarehouseResource, api_pool
 from pipeline.lib.windows import SNAPSHOT
 
 EVALUATIONS = register_endpoint(
@@ -50,17 +49,13 @@ GROUPS = register_endpoint("evaluagent", "groups")
 CONVERSATIONS = register_endpoint("evaluagent", "conversations")
 
 
-def key(endpoint) -> AssetKey:
-    return AssetKey(["raw", endpoint.vendor, endpoint.name])
-
-
 def build_evaluagent_assets(
     partitions_def: PartitionsDefinition, *, analytics_enabled: bool
 ) -> list[AssetsDefinition]:
     common = {
         "group_name": "evaluagent",
         "kinds": {"python", "duckdb"},
-        "pool": WRITER_POOL,
+        "pool": api_pool("evaluagent"),
     }
     partitioned = {
         **common,
@@ -69,8 +64,8 @@ def build_evaluagent_assets(
     }
 
     @asset(
-        key=key(EVALUATIONS),
-        check_specs=raw_check_specs(key(EVALUATIONS), EVALUATIONS),
+        key=raw_asset_key(EVALUATIONS),
+        check_specs=raw_check_specs(raw_asset_key(EVALUATIONS), EVALUATIONS),
         description="Evaluations published in the UTC day (list pages with their contacts).",
         **partitioned,
     )
@@ -90,9 +85,9 @@ def build_evaluagent_assets(
             client.close()
 
     @asset(
-        key=key(EVALUATION_DETAILS),
-        check_specs=raw_check_specs(key(EVALUATION_DETAILS), EVALUATION_DETAILS),
-        deps=[key(EVALUATIONS)],
+        key=raw_asset_key(EVALUATION_DETAILS),
+        check_specs=raw_check_specs(raw_asset_key(EVALUATION_DETAILS), EVALUATION_DETAILS),
+        deps=[raw_asset_key(EVALUATIONS)],
         description=(
             "Line items, sections and feedback of the day's evaluations, fetched only for ids "
             "that are new or whose updated_at changed (detail calls have a daily limit)."
@@ -123,7 +118,7 @@ def build_evaluagent_assets(
                 EVALUATION_DETAILS,
                 client.http,
                 lambda window: lambda on_bad: detail_pages(client, plans[window], on_bad),
-                before_for=lambda window: carry_forward(plan_for(window)),
+                before_for=lambda window: carry_forward(plan_for(window), EVALUATION_DETAILS),
                 extra_metadata=counts,
             )
         finally:
@@ -131,9 +126,9 @@ def build_evaluagent_assets(
 
     def snapshot_asset(endpoint, description: str):
         @asset(
-            key=key(endpoint),
+            key=raw_asset_key(endpoint),
             description=description,
-            check_specs=raw_check_specs(key(endpoint), endpoint),
+            check_specs=raw_check_specs(raw_asset_key(endpoint), endpoint),
             **common,
         )
         def _snapshot(
@@ -167,8 +162,8 @@ def build_evaluagent_assets(
     if analytics_enabled:
 
         @asset(
-            key=key(CONVERSATIONS),
-            check_specs=raw_check_specs(key(CONVERSATIONS), CONVERSATIONS),
+            key=raw_asset_key(CONVERSATIONS),
+            check_specs=raw_check_specs(raw_asset_key(CONVERSATIONS), CONVERSATIONS),
             description="Conversation analytics by contact_date (EVALUAGENT_ANALYTICS_ENABLED).",
             **partitioned,
         )

@@ -30,11 +30,11 @@ _SUCCESSFUL = f"""
 @dataclass
 class DetailPlan:
     to_fetch: list[str] = field(default_factory=list)
-    carry_rowids: list[int] = field(default_factory=list)
+    carry_ids: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
-        return len(self.carry_rowids)
+        return len(self.carry_ids)
 
 
 def plan_details(
@@ -50,33 +50,43 @@ def plan_details(
                 filter(None, (latest.get(evaluation_id), updated_at)), default=None
             )
     listed = sorted(latest.items())
-    have = {
-        row_id_key: (rowid, updated_at)
-        for rowid, row_id_key, updated_at in conn.execute(
+    have = dict(
+        conn.execute(
             f"""
-            select pages.rowid, pages.payload ->> '$.data.id' as id,
-                   pages.payload ->> '$.data.attributes.updated_at'
-            from {details.table} as pages {_SUCCESSFUL}
-            where id is not null
-            qualify row_number() over (partition by id order by pages.extracted_at desc) = 1
+            select id, updated_at from ({_latest_details(details)})
             """
         ).fetchall()
-    }
+    )
     plan = DetailPlan()
     for evaluation_id, updated_at in listed:
-        known = have.get(evaluation_id)
-        if known is not None and known[1] == updated_at:
-            plan.carry_rowids.append(known[0])
+        if evaluation_id in have and have[evaluation_id] == updated_at:
+            plan.carry_ids.append(evaluation_id)
         else:
             plan.to_fetch.append(evaluation_id)
     return plan
 
 
-def carry_forward(plan: DetailPlan) -> Callable[[WindowLoad], None]:
+def _latest_details(details: Endpoint) -> str:
+    """The newest successfully landed detail of every evaluation id, with its rowid."""
+    return f"""
+        select pages.rowid as row_id, pages.payload ->> '$.data.id' as id,
+               pages.payload ->> '$.data.attributes.updated_at' as updated_at
+        from {details.table} as pages {_SUCCESSFUL}
+        where id is not null
+        qualify row_number() over (partition by id order by pages.extracted_at desc) = 1
+    """
+
+
+def carry_forward(plan: DetailPlan, details: Endpoint) -> Callable[[WindowLoad], None]:
     def before(load: WindowLoad) -> None:
-        if plan.carry_rowids:
+        if plan.carry_ids:
+            # Selected again by id when the load commits: rowids are only stable inside one
+            # transaction, and the plan was made in an earlier one.
             load.carry_forward(
-                "select unnest(?::bigint[])", [plan.carry_rowids], records=plan.skipped
+                f"select row_id from ({_latest_details(details)}) "
+                "where id in (select unnest(?::varchar[]))",
+                [plan.carry_ids],
+                records=plan.skipped,
             )
 
     return before

@@ -2,7 +2,6 @@
 
 from dagster import (
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
@@ -14,11 +13,11 @@ from pipeline.kore.models import KNOWN_RECORD_KEYS
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.checks import raw_check_specs
 from pipeline.lib.landing import register_endpoint
-from pipeline.lib.raw_asset import materialize_windows
-from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
+from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
+from pipeline.lib.warehouse import WarehouseResource, api_pool
 
 RAWDATA = register_endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS)
-RAWDATA_KEY = AssetKey(["raw", "kore", "rawdata"])
+RAWDATA_KEY = raw_asset_key(RAWDATA)
 
 
 def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
@@ -28,7 +27,7 @@ def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefini
         backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=7),
         group_name="kore",
         kinds={"python", "duckdb"},
-        pool=WRITER_POOL,
+        pool=api_pool("kore"),
         check_specs=raw_check_specs(RAWDATA_KEY, RAWDATA),
         description=(
             "Kore.ai Quality AI rawdata pages for one UTC day, stored exactly as received in "

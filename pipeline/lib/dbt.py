@@ -75,8 +75,10 @@ def build_dbt_assets():
         context: AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource
     ) -> Iterator[Any]:
         # A vendor that never ran still needs its (empty) raw tables for staging to build.
-        with duckdb.get_connection() as conn:
-            ensure_raw_schema(conn)
-        yield from dbt.cli(["build"], context=context).stream()
+        # dbt opens the file in its own process: the whole build holds the warehouse lock.
+        with duckdb.exclusive():
+            with duckdb.get_connection() as conn:
+                ensure_raw_schema(conn)
+            yield from dbt.cli(["build"], context=context).stream()
 
     return qa_dbt_models

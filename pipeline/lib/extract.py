@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -34,22 +36,25 @@ class Page:
 
 
 PageSource = Callable[[InvalidBodyHook], Iterable[Page]]
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 def land_window(
-    conn: duckdb.DuckDBPyConnection,
+    connect: Connect,
     endpoint: Endpoint,
     window: Window,
     run_id: str,
     pages: PageSource,
     http: VendorHttp,
+    spool_dir: Path,
     before: Callable[[WindowLoad], None] | None = None,
 ) -> WindowLoad:
-    """Land every page of `window`; on failure the window keeps its last good load and the
-    error (already redacted by the HTTP layer) is logged and re-raised. `before` runs first,
-    inside the load (e.g. to carry forward rows that need no new request)."""
+    """Land every page of `window`. The vendor is read into a spool; `connect` (which waits
+    for the warehouse) is called only to commit. On failure the window keeps its last good
+    load and the error (already redacted by the HTTP layer) is recorded and re-raised.
+    `before` runs first, inside the load (e.g. to carry forward rows that need no request)."""
     requests_before, retries_before = http.stats.requests, http.stats.retries
-    load = WindowLoad(conn, endpoint, window, run_id)
+    load = WindowLoad(endpoint, window, run_id, spool_dir)
 
     def quarantine_body(what: str, body: str, reason: str) -> None:
         load.quarantine(f"{what}: {reason}" if what else reason, body)
@@ -67,15 +72,17 @@ def land_window(
             load.add_page(page.number, page.text, records=page.records, request=page.request)
             for bad in page.bad_records:
                 load.quarantine(bad.reason, bad.body, page_number=page.number, record_key=bad.key)
-        previous = load.previous_records()
-        if load.records == 0 and previous:
-            # A window that had records and now has none is more likely a vendor outage or a
-            # changed filter than a day that emptied: keep the previous load, flag it.
-            load.emptied_from = previous
-            load.fail(f"window went empty (had {previous} records); previous load kept", **counts())
-            return load
-        load.finish(**counts())
+        with connect() as conn:
+            load.commit(conn, **counts())
     except BaseException as exc:
-        load.fail(http.redactor.text(f"{type(exc).__name__}: {exc}"), **counts())
+        error = http.redactor.text(f"{type(exc).__name__}: {exc}")
+        try:
+            with connect() as conn:
+                load.fail(conn, error, **counts())
+        except Exception as record_exc:
+            # The original error matters more; say why it could not be recorded too.
+            exc.add_note(f"the failure could not be recorded in raw.load_log: {record_exc}")
         raise
+    finally:
+        load.discard()
     return load

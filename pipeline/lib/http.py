@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
-from pyrate_limiter import Limiter, Rate
+from pyrate_limiter import Limiter, Rate, SQLiteBucket
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -97,14 +99,36 @@ class RateBudget:
 
 _LIMITERS: dict[str, Limiter] = {}
 _LIMITERS_LOCK = threading.Lock()
+_RATE_STATE: dict[str, Path | None] = {"path": None}
+
+
+def use_shared_rate_state(path: Path | None) -> None:
+    """Keep rate budgets in a SQLite file (pyrate-limiter's bucket, behind a file lock) so that
+    every process of this deployment counts against the same budget: consecutive or parallel
+    runs of one vendor never exceed its limit together. None keeps budgets per process."""
+    with _LIMITERS_LOCK:
+        if _RATE_STATE["path"] != path:
+            _RATE_STATE["path"] = path
+            _LIMITERS.clear()
 
 
 def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
-    """One limiter per vendor account (scope) in this process, so concurrent assets share it."""
+    """One limiter per vendor account (scope), shared by every client of this process and,
+    with `use_shared_rate_state`, by every process."""
     key = budget.limiter_key(scope)
     with _LIMITERS_LOCK:
         if key not in _LIMITERS:
-            _LIMITERS[key] = Limiter(Rate(budget.requests, int(budget.per_seconds * 1000)))
+            rate = Rate(budget.requests, int(budget.per_seconds * 1000))
+            state = _RATE_STATE["path"]
+            if state is None:
+                _LIMITERS[key] = Limiter(rate)
+            else:
+                state.parent.mkdir(parents=True, exist_ok=True)
+                table = "budget_" + re.sub(r"[^0-9a-zA-Z]+", "_", key)
+                bucket = SQLiteBucket.init_from_file(
+                    [rate], table=table, db_path=str(state), use_file_lock=True
+                )
+                _LIMITERS[key] = Limiter(bucket)
         return _LIMITERS[key]
 
 

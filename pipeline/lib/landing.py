@@ -1,15 +1,19 @@
 """Raw landing in DuckDB, written once for every vendor.
 
 Each page is stored exactly as received, with its vendor, endpoint, UTC window, extraction
-time and run id. Pages are committed as they arrive (memory stays flat however large the
-window); the window only becomes visible when the run finishes: one transaction then deletes
-the window's rows from every other run and marks this run's load successful. Staging reads
-only rows of successful loads, so a crashed run leaves nothing half-visible.
+time and run id. While a window is read from the vendor its pages go to a spool: a DuckDB file
+of that load alone, on disk, so memory stays flat however large the window and the warehouse
+is not held open (DuckDB allows one writing process) while the vendor is slow. At the end one
+warehouse transaction copies the spool in, deletes the window's rows from every other run and
+records the load in `raw.load_log`. A run that crashes or is killed leaves the warehouse as it
+was; staging reads only rows of successful loads.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -81,7 +85,7 @@ def ensure_raw_schema(
             endpoint varchar not null,
             window_start timestamp not null,
             window_end timestamp not null,
-            status varchar not null,          -- running, success, failed
+            status varchar not null,          -- success or failed
             pages integer,
             records integer,
             quarantined integer,
@@ -94,9 +98,30 @@ def ensure_raw_schema(
         )
         """
     )
-    conn.execute(
-        f"""
-        create table if not exists {QUARANTINE} (
+    conn.execute(_quarantine_ddl(QUARANTINE))
+    for endpoint in endpoints if endpoints is not None else registered_endpoints():
+        conn.execute(_pages_ddl(endpoint.table))
+
+
+def _pages_ddl(table: str) -> str:
+    return f"""
+        create table if not exists {table} (
+            vendor varchar not null,
+            endpoint varchar not null,
+            window_start timestamp not null,
+            window_end timestamp not null,
+            page_number integer not null,
+            request json,
+            payload json not null,
+            extracted_at timestamp not null,
+            run_id varchar not null
+        )
+    """
+
+
+def _quarantine_ddl(table: str) -> str:
+    return f"""
+        create table if not exists {table} (
             quarantine_id varchar primary key,
             run_id varchar not null,
             vendor varchar not null,
@@ -109,65 +134,74 @@ def ensure_raw_schema(
             body varchar,
             quarantined_at timestamp not null
         )
-        """
-    )
-    for endpoint in endpoints if endpoints is not None else registered_endpoints():
-        conn.execute(
-            f"""
-            create table if not exists {endpoint.table} (
-                vendor varchar not null,
-                endpoint varchar not null,
-                window_start timestamp not null,
-                window_end timestamp not null,
-                page_number integer not null,
-                request json,
-                payload json not null,
-                extracted_at timestamp not null,
-                run_id varchar not null
-            )
-            """
-        )
+    """
+
+
+SPOOL_MAX_AGE_SECONDS = 24 * 3600
+
+
+def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECONDS) -> None:
+    """Remove spools left by killed runs (a finished load always removes its own)."""
+    if not spool_root.is_dir():
+        return
+    cutoff = time.time() - max_age_seconds
+    for entry in spool_root.iterdir():
+        if entry.stat().st_mtime < cutoff:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 @dataclass
 class WindowLoad:
-    """Lands one endpoint's pages for one window in one run; see the module docstring."""
+    """Lands one endpoint's pages for one window in one run; see the module docstring.
 
-    conn: duckdb.DuckDBPyConnection
+    `add_page`, `quarantine` and `carry_forward` only touch the spool; `commit` or `fail`
+    (given a warehouse connection) is the one moment the warehouse is written."""
+
     endpoint: Endpoint
     window: Window
     run_id: str
+    spool_dir: Path
     pages: int = 0
     records: int = 0
     quarantined: int = 0
     # Set when the window had records and this load found none: the previous load is kept.
     emptied_from: int | None = None
-    _finished: bool = field(default=False, repr=False)
+    _carry: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)
+    _spool_path: Path = field(init=False, repr=False)
+    _spool: duckdb.DuckDBPyConnection | None = field(init=False, default=None, repr=False)
+    _started_at: datetime = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        ensure_raw_schema(self.conn, [self.endpoint])
-        self.conn.execute(
-            f"""
-            insert or replace into {LOAD_LOG}
-                (run_id, vendor, endpoint, window_start, window_end, status, started_at)
-            values (?, ?, ?, ?, ?, 'running', ?)
-            """,
-            [self.run_id, *self._keys(), self.window.end, utc_now()],
+        self._started_at = utc_now()
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self._spool_path = self.spool_dir / (
+            f"{self.endpoint.vendor}__{self.endpoint.name}__"
+            f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}.duckdb"
         )
+        # A small memory limit: the spool streams to disk, it never needs to hold a window.
+        self._spool = duckdb.connect(str(self._spool_path), config={"memory_limit": "256MB"})
+        self._spool.execute(_pages_ddl("pages"))
+        self._spool.execute(_quarantine_ddl("quarantine"))
 
     def _keys(self) -> list[Any]:
         return [self.endpoint.vendor, self.endpoint.name, self.window.start]
+
+    def _spool_conn(self) -> duckdb.DuckDBPyConnection:
+        if self._spool is None:
+            raise RuntimeError(f"{self.endpoint.table} {self.window.label}: load already ended")
+        return self._spool
 
     def add_page(
         self, page_number: int, payload_text: str, *, records: int, request: dict[str, Any]
     ) -> None:
         """Store one page's body exactly as received; `records` counts its usable records."""
-        self.conn.execute(
-            f"insert into {self.endpoint.table} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._spool_conn().execute(
+            "insert into pages values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                self.endpoint.vendor,
-                self.endpoint.name,
-                self.window.start,
+                *self._keys(),
                 self.window.end,
                 page_number,
                 json.dumps(request, sort_keys=True),
@@ -183,16 +217,9 @@ class WindowLoad:
         """Copy earlier rows of this endpoint into this run's window unchanged (payload and
         extraction time kept): data that is still current needs no new request.
 
-        `select_rowids_sql` selects the `rowid`s of the rows to copy."""
-        self.conn.execute(
-            f"""
-            insert into {self.endpoint.table}
-            select vendor, endpoint, ?, ?, page_number, request, payload, extracted_at, ?
-            from {self.endpoint.table}
-            where rowid in ({select_rowids_sql})
-            """,
-            [self.window.start, self.window.end, self.run_id, *params],
-        )
+        `select_rowids_sql` selects the `rowid`s of the rows to copy from the endpoint's raw
+        table; it runs inside the commit transaction, where rowids are stable."""
+        self._carry.append((select_rowids_sql, params))
         self.records += records
 
     def quarantine(
@@ -204,8 +231,8 @@ class WindowLoad:
         record_key: str | None = None,
     ) -> None:
         """Keep a page or record that could not be used, with the reason: nothing is dropped."""
-        self.conn.execute(
-            f"insert into {QUARANTINE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._spool_conn().execute(
+            "insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 str(uuid.uuid4()),
                 self.run_id,
@@ -220,8 +247,88 @@ class WindowLoad:
         )
         self.quarantined += 1
 
-    def previous_records(self) -> int | None:
-        row = self.conn.execute(
+    def commit(
+        self, conn: duckdb.DuckDBPyConnection, *, requests: int = 0, retries: int = 0
+    ) -> None:
+        """Make this run's pages the window's only rows, atomically. A window that had records
+        and now has none is more likely a vendor outage or a changed filter than a day that
+        emptied: then the previous load is kept and the load is recorded as failed."""
+        with self._attached(conn) as spool:
+            conn.execute("begin transaction")
+            try:
+                previous = self._previous_records(conn)
+                if self.records == 0 and previous:
+                    self.emptied_from = previous
+                    conn.execute(f"insert into {QUARANTINE} select * from {spool}.quarantine")
+                    self._log(
+                        conn,
+                        "failed",
+                        requests,
+                        retries,
+                        f"window went empty (had {previous} records); previous load kept",
+                    )
+                else:
+                    self._replace_window(conn, spool)
+                    self._log(conn, "success", requests, retries, None)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+
+    def fail(
+        self, conn: duckdb.DuckDBPyConnection, error: str, *, requests: int = 0, retries: int = 0
+    ) -> None:
+        """Record the failure and keep what was quarantined; the window keeps the rows of its
+        last successful load."""
+        with self._attached(conn) as spool:
+            conn.execute("begin transaction")
+            try:
+                conn.execute(f"insert into {QUARANTINE} select * from {spool}.quarantine")
+                self._log(conn, "failed", requests, retries, error)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+
+    def discard(self) -> None:
+        """Remove the spool; safe to call more than once."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+        for path in (self._spool_path, self._spool_path.with_name(self._spool_path.name + ".wal")):
+            path.unlink(missing_ok=True)
+
+    def _attached(self, conn: duckdb.DuckDBPyConnection) -> _AttachedSpool:
+        ensure_raw_schema(conn, [self.endpoint])
+        self._spool_conn().close()
+        self._spool = None
+        return _AttachedSpool(conn, self._spool_path)
+
+    def _replace_window(self, conn: duckdb.DuckDBPyConnection, spool: str) -> None:
+        table = self.endpoint.table
+        # Carried rows are copied before the window's older rows are deleted: they may be
+        # among them.
+        for select_rowids_sql, params in self._carry:
+            conn.execute(
+                f"""
+                insert into {table}
+                select vendor, endpoint, ?, ?, page_number, request, payload, extracted_at, ?
+                from {table}
+                where rowid in ({select_rowids_sql})
+                """,
+                [self.window.start, self.window.end, self.run_id, *params],
+            )
+        window_match = "vendor = ? and endpoint = ? and window_start = ?"
+        for target in (table, QUARANTINE):
+            conn.execute(
+                f"delete from {target} where {window_match} and run_id <> ?",
+                [*self._keys(), self.run_id],
+            )
+        conn.execute(f"insert into {table} select * from {spool}.pages")
+        conn.execute(f"insert into {QUARANTINE} select * from {spool}.quarantine")
+
+    def _previous_records(self, conn: duckdb.DuckDBPyConnection) -> int | None:
+        row = conn.execute(
             f"""
             select records from {LOAD_LOG}
             where vendor = ? and endpoint = ? and window_start = ? and status = 'success'
@@ -232,68 +339,52 @@ class WindowLoad:
         ).fetchone()
         return None if row is None else row[0]
 
-    def finish(self, *, requests: int = 0, retries: int = 0) -> None:
-        """Make this run's pages the window's only rows, atomically."""
-        self.conn.execute("begin transaction")
-        try:
-            window_match = "vendor = ? and endpoint = ? and window_start = ?"
-            self.conn.execute(
-                f"delete from {self.endpoint.table} where {window_match} and run_id <> ?",
-                [*self._keys(), self.run_id],
-            )
-            self.conn.execute(
-                f"delete from {QUARANTINE} where {window_match} and run_id <> ?",
-                [*self._keys(), self.run_id],
-            )
-            self.conn.execute(
-                f"""
-                update {LOAD_LOG}
-                set status = 'success', pages = ?, records = ?, quarantined = ?,
-                    requests = ?, retries = ?, finished_at = ?
-                where run_id = ? and {window_match}
-                """,
-                [
-                    self.pages,
-                    self.records,
-                    self.quarantined,
-                    requests,
-                    retries,
-                    utc_now(),
-                    self.run_id,
-                    *self._keys(),
-                ],
-            )
-            self.conn.execute("commit")
-        except Exception:
-            self.conn.execute("rollback")
-            raise
-        self._finished = True
-
-    def fail(self, error: str, *, requests: int = 0, retries: int = 0) -> None:
-        """Record the failure; the window keeps the rows of its last successful load."""
-        self.conn.execute(
-            f"delete from {self.endpoint.table} where run_id = ? and window_start = ?",
-            [self.run_id, self.window.start],
-        )
-        self.conn.execute(
+    def _log(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        status: str,
+        requests: int,
+        retries: int,
+        error: str | None,
+    ) -> None:
+        conn.execute(
             f"""
-            update {LOAD_LOG}
-            set status = 'failed', pages = ?, records = ?, quarantined = ?,
-                requests = ?, retries = ?, finished_at = ?, error = ?
-            where run_id = ? and vendor = ? and endpoint = ? and window_start = ?
+            insert or replace into {LOAD_LOG}
+                (run_id, vendor, endpoint, window_start, window_end, status, pages, records,
+                 quarantined, requests, retries, started_at, finished_at, error)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
+                self.run_id,
+                *self._keys(),
+                self.window.end,
+                status,
                 self.pages,
                 self.records,
                 self.quarantined,
                 requests,
                 retries,
+                self._started_at,
                 utc_now(),
                 error,
-                self.run_id,
-                *self._keys(),
             ],
         )
+
+
+class _AttachedSpool:
+    """The spool attached read-only to a warehouse connection for the length of a commit."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self._conn = conn
+        self._path = path
+        self._alias = f"spool_{uuid.uuid4().hex[:12]}"
+
+    def __enter__(self) -> str:
+        self._conn.execute(f"attach '{self._path}' as {self._alias} (read_only)")
+        return self._alias
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.execute(f"detach {self._alias}")
 
 
 def landed_values(

@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from pipeline.lib.publish import publish_marts
-from pipeline.lib.warehouse import WRITER_POOL
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 
 class AnalyticsResource(ConfigurableResource):
@@ -32,11 +32,12 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
         description="The marts copied to QA_ANALYTICS_PATH, replaced atomically for analysts.",
     )
     def published_marts(
-        context: AssetExecutionContext, analytics: AnalyticsResource
+        context: AssetExecutionContext, analytics: AnalyticsResource, duckdb: WarehouseResource
     ) -> MaterializeResult:
-        rows = publish_marts(
-            Path(analytics.warehouse_path), Path(analytics.analytics_path), context.run_id
-        )
+        with duckdb.exclusive():
+            rows = publish_marts(
+                Path(analytics.warehouse_path), Path(analytics.analytics_path), context.run_id
+            )
         return MaterializeResult(
             metadata={
                 "path": MetadataValue.path(analytics.analytics_path),

@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue
 
 from pipeline.lib import checks
 from pipeline.lib.extract import PageSource, land_window
 from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
-from pipeline.lib.landing import Endpoint, WindowLoad
+from pipeline.lib.landing import Endpoint, WindowLoad, prune_spools
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
+
+
+def raw_asset_key(endpoint: Endpoint) -> AssetKey:
+    """Raw assets are keyed raw/<vendor>/<endpoint>, the same path dbt's sources map to."""
+    return AssetKey(["raw", endpoint.vendor, endpoint.name])
 
 
 def materialize_windows(
@@ -33,34 +38,38 @@ def materialize_windows(
     totals = {"pages": 0, "records": 0, "quarantined": 0}
     failures: list[str] = []
     loads: list[WindowLoad] = []
-    with duckdb.get_connection() as conn:
-        for window in windows:
-            try:
-                load = land_window(
-                    conn,
-                    endpoint,
-                    window,
-                    context.run_id,
-                    pages_for(window),
-                    http,
-                    before=before_for(window) if before_for else None,
-                )
-            except AuthenticationError as exc:
-                raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
-            except VendorHTTPError as exc:
-                failures.append(f"{endpoint.vendor} {endpoint.name} {window.label}: {exc}")
-                context.log.error(failures[-1])
-                continue
-            loads.append(load)
-            totals["pages"] += load.pages
-            totals["records"] += load.records
-            totals["quarantined"] += load.quarantined
-            context.log.info(
-                f"{endpoint.vendor} {endpoint.name} {window.label}: {load.pages} pages, "
-                f"{load.records} records, {load.quarantined} quarantined"
+    spool_root = duckdb.spool_root()
+    prune_spools(spool_root)
+    for window in windows:
+        try:
+            load = land_window(
+                duckdb.get_connection,
+                endpoint,
+                window,
+                context.run_id,
+                pages_for(window),
+                http,
+                spool_root,
+                before=before_for(window) if before_for else None,
             )
-        key = context.asset_key
-        check_results = checks.evaluate(conn, key, endpoint, loads) if not failures else []
+        except AuthenticationError as exc:
+            raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
+        except VendorHTTPError as exc:
+            failures.append(f"{endpoint.vendor} {endpoint.name} {window.label}: {exc}")
+            context.log.error(failures[-1])
+            continue
+        loads.append(load)
+        totals["pages"] += load.pages
+        totals["records"] += load.records
+        totals["quarantined"] += load.quarantined
+        context.log.info(
+            f"{endpoint.vendor} {endpoint.name} {window.label}: {load.pages} pages, "
+            f"{load.records} records, {load.quarantined} quarantined"
+        )
+    check_results = []
+    if not failures:
+        with duckdb.get_connection() as conn:
+            check_results = checks.evaluate(conn, context.asset_key, endpoint, loads)
     metadata: dict[str, Any] = {
         "window_start": MetadataValue.text(windows[0].start.isoformat()),
         "window_end": MetadataValue.text(windows[-1].end.isoformat()),

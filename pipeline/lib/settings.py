@@ -28,6 +28,14 @@ class WarehouseSettings(BaseSettings):
     analytics_path: Path = Path(DEFAULT_ANALYTICS_PATH)
     partitions_start: date = date(2025, 1, 1)
     lookback_days: int = Field(default=3, ge=0, le=90)
+    warehouse_lock_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # Where vendor rate budgets are counted by every process; beside the warehouse by default.
+    rate_state_path: Path | None = None
+
+    def rate_state(self) -> Path:
+        if self.rate_state_path is not None:
+            return self.rate_state_path.expanduser().resolve()
+        return self.warehouse_path.with_name(self.warehouse_path.name + ".ratelimits.sqlite")
 
     def absolute(self) -> WarehouseSettings:
         # dbt runs with its own working directory, so every consumer must see the same file.
