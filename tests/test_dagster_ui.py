@@ -4,18 +4,15 @@ vendor, a partitioned asset and the raw assets' checks are there."""
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests import dagster_services
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,54 +28,15 @@ MAIN_ASSET = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("dagster_home")
-    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    port = _free_port()
+    home = dagster_services.instance_home(tmp_path_factory.mktemp("dagster_home"))
     env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
         "QA_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
         "QA_ANALYTICS_PATH": str(home / "analytics.duckdb"),
     }
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster-webserver"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-w",
-            str(ROOT / "workspace.yaml"),
-        ],
-        cwd=home,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, "dagster-webserver exited"
-        assert time.monotonic() < deadline, "dagster-webserver did not start"
-        time.sleep(0.5)
-    try:
+    with dagster_services.webserver(home, env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def page_text(url: str, profile: Path) -> str:

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 120.0
+RATE_SLACK_SECONDS = 1.0
 
 
 class VendorHTTPError(Exception):
@@ -118,7 +119,9 @@ def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
     key = budget.limiter_key(scope)
     with _LIMITERS_LOCK:
         if key not in _LIMITERS:
-            rate = Rate(budget.requests, int(budget.per_seconds * 1000))
+            # The window is a little longer than the vendor's: a request leaves here before it
+            # arrives there, and the vendor's clock decides.
+            rate = Rate(budget.requests, int((budget.per_seconds + RATE_SLACK_SECONDS) * 1000))
             state = _RATE_STATE["path"]
             if state is None:
                 _LIMITERS[key] = Limiter(rate)

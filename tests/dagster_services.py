@@ -1,0 +1,103 @@
+"""Dagster's own processes on loopback, started the way a deployment starts them: the
+webserver (what the UI talks to) and the daemon (schedules, sensors, backfills, run queue),
+both with an instance directory holding the project's dagster.yaml."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def instance_home(directory: Path) -> Path:
+    """A DAGSTER_HOME with the project's instance configuration."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "dagster_home" / "dagster.yaml", directory / "dagster.yaml")
+    return directory
+
+
+def _environment(home: Path, env: Mapping[str, str]) -> dict[str, str]:
+    return {**os.environ, **env, "DAGSTER_HOME": str(home)}
+
+
+@contextmanager
+def _process(args: list[str], home: Path, env: Mapping[str, str], log: Path) -> Iterator[Any]:
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            args, cwd=home, env=_environment(home, env), stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def webserver(home: Path, env: Mapping[str, str]) -> Iterator[str]:
+    port = free_port()
+    args = [
+        str(BIN / "dagster-webserver"),
+        *("-h", "127.0.0.1", "-p", str(port), "-w", str(ROOT / "workspace.yaml")),
+    ]
+    with _process(args, home, env, home / "webserver.log") as process:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"dagster-webserver exited: {(home / 'webserver.log').read_text()[-3000:]}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError("dagster-webserver did not start within 180 s")
+            time.sleep(0.5)
+        yield url
+
+
+@contextmanager
+def daemon(home: Path, env: Mapping[str, str]) -> Iterator[None]:
+    args = [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")]
+    with _process(args, home, env, home / "daemon.log") as process:
+        time.sleep(1)
+        if process.poll() is not None:
+            raise RuntimeError(f"dagster-daemon exited: {(home / 'daemon.log').read_text()}")
+        yield
+
+
+def graphql(url: str, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One request to the webserver's GraphQL API, the API the UI itself uses."""
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": dict(variables or {})}, timeout=120
+    )
+    response.raise_for_status()
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {body['errors']}")
+    return body["data"]
