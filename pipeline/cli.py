@@ -35,6 +35,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser("sandbox", help="serve the vendor sandbox alone")
     sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument(
+        "--kore-bulk-day",
+        action="append",
+        default=[],
+        metavar="DAY=COUNT",
+        help="serve COUNT Kore conversations on DAY from a template (the benchmark's windows)",
+    )
+    sandbox.add_argument(
+        "--no-rate-limits", action="store_true", help="switch every vendor's rate limit off"
+    )
 
     for sub in (demo, run):
         sub.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
@@ -64,9 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     if args.command == "sandbox":
+        from pipeline.sandbox.kore_bulk import BulkDay
         from pipeline.sandbox.server import SandboxServer
 
         with SandboxServer(port=args.port) as server:
+            for spec in args.kore_bulk_day:
+                day, _, count = spec.partition("=")
+                server.kore.bulk_days[_day(day)] = BulkDay(_day(day), int(count))
+            if args.no_rate_limits:
+                server.remove_rate_limits()
             print(f"vendor sandbox on {server.url}; point a vendor at it with:", flush=True)
             for name, value in server.env().items():
                 print(f"  export {name}={value}", flush=True)

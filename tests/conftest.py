@@ -44,6 +44,8 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     kore.extra_records.clear()
     kore.tokens_seen.clear()
     kore.requests = 0
+    kore.request_bodies.clear()
+    kore.bulk_days.clear()
     # Generous, so tests do not wait on the vendor's real 60 per minute unless they mean to.
     kore.limit = SlidingWindowLimit(100_000, 60.0)
     evaluagent = sandbox_server.evaluagent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jwt
 import pytest
 
@@ -10,6 +12,7 @@ from pipeline.lib.http import AuthenticationError
 from pipeline.lib.paging import PaginationError
 from pipeline.lib.windows import Window
 from pipeline.sandbox.faults import SlidingWindowLimit
+from pipeline.sandbox.kore_bulk import BulkDay
 from tests.conftest import DAY
 
 
@@ -96,3 +99,14 @@ def test_without_a_budget_the_sandbox_refuses_and_retry_after_recovers(sandbox) 
     assert sum(p.records for p in pages) == len(truth)
     assert sandbox.kore.limit.refused > 0, "the sandbox really enforces the vendor limit"
     assert client.http.stats.retries == sandbox.kore.limit.refused
+
+
+@pytest.mark.parametrize("records", [1234, 1200])
+def test_a_clean_window_takes_exactly_one_request_per_page_and_none_twice(sandbox, records) -> None:
+    # The benchmark's template day: enough records for many full pages.
+    sandbox.kore.bulk_days[DAY] = BulkDay(DAY, records)
+    client = _client(sandbox, page_size=100)
+    landed = sum(page.records for page in client.iter_pages(Window.for_day(DAY), _ignore))
+    assert landed == records
+    assert sandbox.kore.requests == math.ceil(records / 100)
+    assert len(set(sandbox.kore.request_bodies)) == len(sandbox.kore.request_bodies)

@@ -138,6 +138,7 @@ def _quarantine_ddl(table: str) -> str:
 
 
 SPOOL_MAX_AGE_SECONDS = 24 * 3600
+SPOOL_COMMIT_BYTES = 32 * 2**20
 
 
 def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECONDS) -> None:
@@ -173,6 +174,7 @@ class WindowLoad:
     _spool_path: Path = field(init=False, repr=False)
     _spool: duckdb.DuckDBPyConnection | None = field(init=False, default=None, repr=False)
     _started_at: datetime = field(init=False, repr=False)
+    _uncommitted: int = field(init=False, default=0, repr=False)
 
     def __post_init__(self) -> None:
         self._started_at = utc_now()
@@ -185,6 +187,7 @@ class WindowLoad:
         self._spool = duckdb.connect(str(self._spool_path), config={"memory_limit": "256MB"})
         self._spool.execute(_pages_ddl("pages"))
         self._spool.execute(_quarantine_ddl("quarantine"))
+        self._spool.execute("begin transaction")
 
     def _keys(self) -> list[Any]:
         return [self.endpoint.vendor, self.endpoint.name, self.window.start]
@@ -193,6 +196,14 @@ class WindowLoad:
         if self._spool is None:
             raise RuntimeError(f"{self.endpoint.table} {self.window.label}: load already ended")
         return self._spool
+
+    def _spooled(self, size: int) -> None:
+        # One commit per page would cost a WAL flush each; one per window would hold it all.
+        self._uncommitted += size
+        if self._uncommitted >= SPOOL_COMMIT_BYTES:
+            self._spool_conn().execute("commit")
+            self._spool_conn().execute("begin transaction")
+            self._uncommitted = 0
 
     def add_page(
         self, page_number: int, payload_text: str, *, records: int, request: dict[str, Any]
@@ -210,6 +221,7 @@ class WindowLoad:
                 self.run_id,
             ],
         )
+        self._spooled(len(payload_text))
         self.pages += 1
         self.records += records
 
@@ -245,6 +257,7 @@ class WindowLoad:
                 utc_now(),
             ],
         )
+        self._spooled(len(body))
         self.quarantined += 1
 
     def commit(
@@ -300,6 +313,7 @@ class WindowLoad:
 
     def _attached(self, conn: duckdb.DuckDBPyConnection) -> _AttachedSpool:
         ensure_raw_schema(conn, [self.endpoint])
+        self._spool_conn().execute("commit")
         self._spool_conn().close()
         self._spool = None
         return _AttachedSpool(conn, self._spool_path)

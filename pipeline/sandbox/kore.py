@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from pipeline.sandbox.faults import FaultInjector, SlidingWindowLimit
+from pipeline.sandbox.kore_bulk import BulkDay
 from pipeline.sandbox.roster import ROSTER, Person, stable_int, stable_uuid
 
 DIALECTS = ("camel", "title", "legacy")
@@ -240,6 +241,9 @@ class KoreSandbox:
     extra_records: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
     tokens_seen: set[str] = field(default_factory=set)
     requests: int = 0
+    # Days served from a template instead (the benchmark's 100,000s of conversations).
+    bulk_days: dict[date, BulkDay] = field(default_factory=dict)
+    request_bodies: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def env(self, base_url: str) -> dict[str, str]:
@@ -297,6 +301,14 @@ class KoreSandbox:
         except (KeyError, ValueError) as exc:
             return JSONResponse({"msg": f"Invalid request: {exc}", "code": 400}, 400)
         include_below = bool(body.get("include_below_threshold", False))
+        with self._lock:
+            self.request_bodies.append(json.dumps(body, sort_keys=True))
+        bulk = self.bulk_days.get(start.date())
+        if bulk is not None and end.date() == start.date():
+            return Response(
+                bulk.page(bulk.index_range(start, end), offset + (page - 1) * limit, limit),
+                media_type="application/json",
+            )
 
         matches: list[Conversation | dict[str, Any]] = []
         day = start.date()

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from pipeline.sandbox.cqa import CqaSandbox
 from pipeline.sandbox.evaluagent import EvaluAgentSandbox
+from pipeline.sandbox.faults import SlidingWindowLimit
 from pipeline.sandbox.kore import KoreSandbox
 
 KORE_PREFIX = "/kore"
@@ -83,6 +84,14 @@ class SandboxServer:
             **self.evaluagent.env(self.evaluagent_url),
             **self.cqa.env(self.url + CQA_PREFIX),
         }
+
+    def remove_rate_limits(self) -> None:
+        """For the benchmark: measure our code, not the vendors' limits."""
+        unlimited = 10**12
+        self.kore.limit = SlidingWindowLimit(unlimited)
+        self.evaluagent.limit_per_minute = unlimited
+        self.cqa.get_limit = SlidingWindowLimit(unlimited)
+        self.cqa.post_limit = SlidingWindowLimit(unlimited)
 
     def start(self) -> SandboxServer:
         self._thread.start()
