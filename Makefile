@@ -32,7 +32,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python bench/landing_memory.py
+	$(BIN)/python bench/run.py
 
 dev: install
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml

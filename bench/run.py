@@ -1,0 +1,474 @@
+"""`make bench`: how fast and how lean qa-warehouse lands and builds, side by side with a floor.
+
+For each window size (Kore-like records of about 2.5 KB: eight metrics, two agents), three
+measurements run interleaved, each in its own process so that its peak RSS is its own:
+
+- ours: the Kore asset's code path without Dagster start-up (KoreClient paging the loopback
+  sandbox, `land_window` spooling and committing into a fresh warehouse);
+- floor: DuckDB alone reading the same records from NDJSON (`read_json_objects`) into a table;
+- sandbox: the same pages fetched with httpx and thrown away, to show the sandbox is not what
+  limits "ours".
+
+Then, on the warehouse each size landed: `dbt build` against the same SQL run by hand, and the
+cost of one new day (landing + dbt build) after 7 and after 365 days of history. Medians and
+ratios are printed as one table and written to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+FIRST_DAY = date(2026, 3, 1)
+HISTORY_PER_DAY = 1000
+PAGE_SIZE = 100
+
+TARGETS = {
+    "landing_vs_floor_min": 0.6,
+    "rss_growth_100k_to_1m_max": 1.2,
+    "dbt_vs_hand_max": 1.3,
+    "new_day_365_vs_7_max": 1.5,
+}
+
+
+# --- children: each measurement in a process of its own -----------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _kore_client(env: dict[str, str]):
+    from pipeline.kore.client import KoreClient, KoreConfig
+
+    return KoreClient(
+        KoreConfig(
+            base_url=env["KORE_BASE_URL"],
+            stream_id=env["KORE_STREAM_ID"],
+            account_id=env["KORE_ACCOUNT_ID"],
+            org_id=env["KORE_ORG_ID"],
+            client_id=env["KORE_CLIENT_ID"],
+            client_secret=env["KORE_CLIENT_SECRET"],
+            page_size=PAGE_SIZE,
+            max_pages=10**6,
+            requests_per_minute=10**9,
+        )
+    )
+
+
+@contextmanager
+def _warehouse(path: str) -> Iterator[Any]:
+    from pipeline.lib.landing import connect
+
+    with connect(path) as conn:
+        yield conn
+
+
+def land_days(env: dict[str, str], db: str, days: list[date], run_id: str) -> dict[str, float]:
+    """The Kore asset's work for each day, in this process."""
+    from pipeline.kore.assets import RAWDATA
+    from pipeline.lib.extract import land_window
+    from pipeline.lib.windows import Window
+
+    client = _kore_client(env)
+    spool = Path(db).with_name(Path(db).name + ".spool")
+    records = 0
+    started = time.perf_counter()
+    for day in days:
+        window = Window.for_day(day)
+        load = land_window(
+            lambda: _warehouse(db),
+            RAWDATA,
+            window,
+            run_id,
+            lambda on_bad, window=window: client.iter_pages(window, on_bad),
+            client.http,
+            spool,
+        )
+        records += load.records
+    return {"records": records, "seconds": time.perf_counter() - started}
+
+
+def child_ours(env: dict[str, str], day: str, db: str) -> dict[str, float]:
+    result = land_days(env, db, [date.fromisoformat(day)], "bench")
+    return {**result, "peak_rss_mb": _peak_rss_mb()}
+
+
+def child_floor(ndjson: str, db: str) -> dict[str, float]:
+    import duckdb
+
+    started = time.perf_counter()
+    with duckdb.connect(db) as conn:
+        conn.execute(
+            "create table records as select json as record "
+            f"from read_json_objects('{ndjson}', format = 'newline_delimited')"
+        )
+        (records,) = conn.execute("select count(*) from records").fetchone()
+        conn.execute("checkpoint")
+    return {
+        "records": records,
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def child_sandbox(env: dict[str, str], day: str) -> dict[str, float]:
+    """The sandbox alone: the same requests, bodies read and dropped."""
+    import httpx
+
+    from pipeline.kore.client import mint_jwt
+    from pipeline.lib.windows import Window
+
+    client = _kore_client(env)
+    window = Window.for_day(date.fromisoformat(day))
+    headers = {
+        "auth": mint_jwt(env["KORE_CLIENT_ID"], env["KORE_CLIENT_SECRET"]),
+        "accountId": env["KORE_ACCOUNT_ID"],
+        "orgId": env["KORE_ORG_ID"],
+    }
+    url = f"{env['KORE_BASE_URL']}/{client.path}"
+    records = 0
+    started = time.perf_counter()
+    page = 1
+    with httpx.Client(headers=headers) as http:
+        while True:
+            body = http.post(url, json=client.request_body(window, page)).content
+            # The envelope's tail says whether more pages follow; no need to parse the records.
+            records += body.count(b'"Conversation ID"')
+            if b'"hasMore": true' not in body[-200:]:
+                break
+            page += 1
+    return {"records": records, "seconds": time.perf_counter() - started}
+
+
+def _child(kind: str, *args: str) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", kind, *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# --- dbt: the project's build against its own compiled SQL run by hand ----------------------
+
+
+def _dbt(db: Path, *args: str) -> float:
+    """dbt as a user runs it; its target directory beside the warehouse, not the project's."""
+    env = {**_base_env(), "QA_WAREHOUSE_PATH": str(db)}
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--project-dir",
+            "dbt_project",
+            "--profiles-dir",
+            "dbt_project",
+            "--target-path",
+            str(db.parent / "target"),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def _ensure_raw_tables(db: Path) -> None:
+    from pipeline.cqa import assets as _cqa  # noqa: F401  (registers the endpoints)
+    from pipeline.evaluagent import assets as _ea  # noqa: F401
+    from pipeline.kore import assets as _kore  # noqa: F401
+    from pipeline.lib.landing import connect, ensure_raw_schema
+
+    with connect(db) as conn:
+        ensure_raw_schema(conn)
+
+
+def hand_sql(db: Path) -> float:
+    """The SQL `dbt build` ran (seeds, models in dependency order, data tests), run directly
+    in DuckDB, timed. Needs the compiled manifest of a build that just ran."""
+    import duckdb
+
+    manifest = json.loads((db.parent / "target" / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(unique_id: str) -> None:
+        if unique_id in seen or unique_id not in nodes:
+            return
+        seen.add(unique_id)
+        for parent in nodes[unique_id]["depends_on"].get("nodes", []):
+            visit(parent)
+        order.append(unique_id)
+
+    for unique_id in sorted(nodes):
+        visit(unique_id)
+    started = time.perf_counter()
+    with duckdb.connect(str(db)) as conn:
+        for unique_id in order:
+            node = nodes[unique_id]
+            kind = node["resource_type"]
+            relation = f'"{node["schema"]}"."{node.get("alias") or node["name"]}"'
+            if kind == "seed":
+                conn.execute(f'create schema if not exists "{node["schema"]}"')
+                seed = ROOT / "dbt_project" / node["original_file_path"]
+                conn.execute(
+                    f"create or replace table {relation} as "
+                    f"select * from read_csv('{seed}', all_varchar = true)"
+                )
+            elif kind == "model":
+                conn.execute(f'create schema if not exists "{node["schema"]}"')
+                materialized = node["config"]["materialized"]
+                what = "view" if materialized == "view" else "table"
+                conn.execute(f"create or replace {what} {relation} as {node['compiled_code']}")
+            elif kind == "test" and node.get("compiled_code"):
+                conn.execute(f"select count(*) from ({node['compiled_code']})").fetchall()
+    return time.perf_counter() - started
+
+
+def dbt_versus_hand(landed: Path, work: Path) -> dict[str, float]:
+    by_dbt = work / "dbt" / landed.name
+    by_hand = work / "hand" / landed.name  # same file name: compiled SQL names its catalog
+    for target in (by_dbt, by_hand):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(landed, target)
+    dbt_seconds = _dbt(by_dbt, "build", "--exclude-resource-type", "unit_test")
+    # The compiled SQL of the dbt run, read from its target directory.
+    shutil.copytree(by_dbt.parent / "target", by_hand.parent / "target")
+    hand_seconds = hand_sql(by_hand)
+    return {"dbt_seconds": dbt_seconds, "hand_seconds": hand_seconds}
+
+
+# --- one new day after a week and after a year ---------------------------------------------
+
+
+def new_day_cost(env: dict[str, str], work: Path, history_days: int) -> dict[str, float]:
+    db = work / f"history-{history_days}" / "warehouse.duckdb"
+    db.parent.mkdir(parents=True)
+    days = [FIRST_DAY - timedelta(days=history_days - n) for n in range(history_days)]
+    land_days(env, str(db), days, "history")
+    _ensure_raw_tables(db)
+    _dbt(db, "build", "--exclude-resource-type", "unit_test")
+    new_day = FIRST_DAY
+    landing = land_days(env, str(db), [new_day], "new-day")["seconds"]
+    build = _dbt(db, "build", "--exclude-resource-type", "unit_test")
+    return {"landing_seconds": landing, "dbt_seconds": build, "total_seconds": landing + build}
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def _median(rows: list[dict[str, float]], key: str) -> float:
+    return statistics.median(row[key] for row in rows)
+
+
+def _versions() -> dict[str, str]:
+    names = ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "httpx")
+    return {name: metadata.version(name) for name in names}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--history", default="7,365", help="days of history before a new day")
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "ours":
+            result = child_ours(json.loads(rest[0]), rest[1], rest[2])
+        elif kind == "floor":
+            result = child_floor(rest[0], rest[1])
+        else:
+            result = child_sandbox(json.loads(rest[0]), rest[1])
+        print(json.dumps(result))
+        return
+
+    from pipeline.lib.dbt import ensure_manifest
+    from pipeline.sandbox.kore_bulk import BulkDay
+    from pipeline.sandbox.server import SandboxServer
+
+    ensure_manifest()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    days = {size: FIRST_DAY + timedelta(days=10 + n) for n, size in enumerate(sizes)}
+    runs: dict[int, dict[str, list[dict[str, float]]]] = {
+        size: {"ours": [], "floor": [], "sandbox": []} for size in sizes
+    }
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": __import__("os").cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "versions": _versions(),
+        "rounds": args.rounds,
+        "record_bytes": len(BulkDay(FIRST_DAY, 1).record(0)),
+        "page_size": PAGE_SIZE,
+    }
+    with SandboxServer() as server, tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
+        server.remove_rate_limits()
+        server.kore.per_day = HISTORY_PER_DAY
+        work = Path(tmp)
+        env = json.dumps(server.env())
+        for size in sizes:
+            bulk = BulkDay(days[size], size)
+            server.kore.bulk_days[days[size]] = bulk
+            with open(work / f"{size}.ndjson", "w") as out:
+                for record in bulk.records():
+                    out.write(record + "\n")
+        landed: dict[int, Path] = {}
+        for round_number in range(args.rounds):
+            for size in sizes:  # interleaved, so machine noise hits every size and path alike
+                day = days[size].isoformat()
+                ours_db = work / f"ours-{size}-{round_number}" / "warehouse.duckdb"
+                ours_db.parent.mkdir()
+                runs[size]["ours"].append(_child("ours", env, day, str(ours_db)))
+                floor_db = work / f"floor-{size}-{round_number}.duckdb"
+                runs[size]["floor"].append(
+                    _child("floor", str(work / f"{size}.ndjson"), str(floor_db))
+                )
+                floor_db.unlink()
+                runs[size]["sandbox"].append(_child("sandbox", env, day))
+                if size in landed:
+                    shutil.rmtree(ours_db.parent)
+                else:
+                    landed[size] = ours_db
+            print(f"round {round_number + 1} of {args.rounds} done", file=sys.stderr)
+        for size in sizes:
+            _ensure_raw_tables(landed[size])
+            runs[size]["dbt"] = [dbt_versus_hand(landed[size], work / f"dbt-{size}")]
+            (work / f"{size}.ndjson").unlink()
+        history = {
+            int(n): new_day_cost(json.loads(env), work, int(n)) for n in args.history.split(",")
+        }
+
+    report["sizes"] = {}
+    for size in sizes:
+        ours, floor, sandbox = (runs[size][k] for k in ("ours", "floor", "sandbox"))
+        row = {
+            "records": int(_median(ours, "records")),
+            "ours_records_per_second": size / _median(ours, "seconds"),
+            "floor_records_per_second": size / _median(floor, "seconds"),
+            "sandbox_records_per_second": size / _median(sandbox, "seconds"),
+            "ours_peak_rss_mb": _median(ours, "peak_rss_mb"),
+            "floor_peak_rss_mb": _median(floor, "peak_rss_mb"),
+            "dbt_build_seconds": runs[size]["dbt"][0]["dbt_seconds"],
+            "hand_sql_seconds": runs[size]["dbt"][0]["hand_seconds"],
+            "raw": runs[size],
+        }
+        row["landing_vs_floor"] = row["ours_records_per_second"] / row["floor_records_per_second"]
+        row["dbt_vs_hand"] = row["dbt_build_seconds"] / row["hand_sql_seconds"]
+        report["sizes"][str(size)] = row
+    report["new_day"] = {str(k): v for k, v in history.items()}
+    report["targets"] = _targets(report, sizes, sorted(history))
+    _print(report, sizes, sorted(history))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = report["when"].replace(":", "").replace("+0000", "Z")
+    text = json.dumps(report, indent=2, sort_keys=True)
+    (RESULTS / f"{stamp}.json").write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+
+
+def _targets(report: dict[str, Any], sizes: list[int], history: list[int]) -> dict[str, Any]:
+    rows = report["sizes"]
+    out: dict[str, Any] = {}
+    worst = min(rows[str(s)]["landing_vs_floor"] for s in sizes)
+    out["landing_vs_floor"] = {
+        "measured": worst,
+        "target": ">= 0.6",
+        "met": worst >= TARGETS["landing_vs_floor_min"],
+    }
+    if 100_000 in sizes and 1_000_000 in sizes:
+        growth = rows["1000000"]["ours_peak_rss_mb"] / rows["100000"]["ours_peak_rss_mb"]
+        out["rss_100k_to_1m"] = {
+            "measured": growth,
+            "target": "<= 1.2",
+            "met": growth <= TARGETS["rss_growth_100k_to_1m_max"],
+        }
+    largest = rows[str(sizes[-1])]["dbt_vs_hand"]
+    out["dbt_vs_hand_largest"] = {
+        "measured": largest,
+        "target": "<= 1.3",
+        "met": largest <= TARGETS["dbt_vs_hand_max"],
+    }
+    if len(history) == 2:
+        short, long = (report["new_day"][str(n)]["total_seconds"] for n in history)
+        out["new_day_long_vs_short"] = {
+            "measured": long / short,
+            "target": "<= 1.5",
+            "met": long / short <= TARGETS["new_day_365_vs_7_max"],
+        }
+    out["dlt"] = {
+        "measured": None,
+        "target": ">= 6x dlt rest_api",
+        "met": None,
+        "note": "not run: no dlt comparison is implemented",
+    }
+    return out
+
+
+def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None:
+    print(
+        f"qa-warehouse bench {report['when']}: {report['machine']['cpus']} CPUs, Python "
+        f"{report['machine']['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    )
+    print(
+        f"Kore-like records of {report['record_bytes']} bytes, pages of {PAGE_SIZE}; medians of "
+        f"{report['rounds']} interleaved rounds (rec/s = records per second)"
+    )
+    header = (
+        f"{'records':>9} {'ours rec/s':>11} {'floor rec/s':>12} {'ratio':>6} "
+        f"{'sandbox rec/s':>14} {'ours RSS MB':>12} {'floor RSS MB':>13} "
+        f"{'dbt build s':>12} {'hand SQL s':>11} {'ratio':>6}"
+    )
+    print(header)
+    for size in sizes:
+        row = report["sizes"][str(size)]
+        print(
+            f"{size:>9} {row['ours_records_per_second']:>11.0f} "
+            f"{row['floor_records_per_second']:>12.0f} {row['landing_vs_floor']:>6.2f} "
+            f"{row['sandbox_records_per_second']:>14.0f} {row['ours_peak_rss_mb']:>12.0f} "
+            f"{row['floor_peak_rss_mb']:>13.0f} {row['dbt_build_seconds']:>12.1f} "
+            f"{row['hand_sql_seconds']:>11.1f} {row['dbt_vs_hand']:>6.2f}"
+        )
+    print(f"One new day of {HISTORY_PER_DAY} conversations (landing + dbt build) after:")
+    for n in history:
+        cost = report["new_day"][str(n)]
+        print(
+            f"{n:>5} days of history: {cost['total_seconds']:.1f} s "
+            f"(landing {cost['landing_seconds']:.1f} s, dbt {cost['dbt_seconds']:.1f} s)"
+        )
+    print("Targets:")
+    for name, target in report["targets"].items():
+        measured = "-" if target["measured"] is None else f"{target['measured']:.2f}"
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[target["met"]]
+        print(f"  {name}: {measured} (target {target['target']}): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
