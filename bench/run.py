@@ -159,8 +159,10 @@ def child_sandbox(env: dict[str, str], day: str) -> dict[str, float]:
 
 def _child(kind: str, *args: str) -> dict[str, float]:
     command = [sys.executable, __file__, "--child", kind, *args]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench child {kind} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # --- dbt: the project's build against its own compiled SQL run by hand ----------------------

@@ -67,10 +67,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# DuckDB's default (80% of RAM) lets a large window's commit keep gigabytes cached; landing
+# streams, so a bounded buffer pool costs nothing and keeps a step's memory flat.
+LANDING_MEMORY_LIMIT = "1GB"
+
+
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path))
+    return duckdb.connect(str(path), config={"memory_limit": LANDING_MEMORY_LIMIT})
 
 
 def ensure_raw_schema(
@@ -184,7 +189,9 @@ class WindowLoad:
             f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}.duckdb"
         )
         # A small memory limit: the spool streams to disk, it never needs to hold a window.
-        self._spool = duckdb.connect(str(self._spool_path), config={"memory_limit": "256MB"})
+        self._spool = duckdb.connect(
+            str(self._spool_path), config={"memory_limit": LANDING_MEMORY_LIMIT}
+        )
         self._spool.execute(_pages_ddl("pages"))
         self._spool.execute(_quarantine_ddl("quarantine"))
         self._spool.execute("begin transaction")
