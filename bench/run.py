@@ -17,6 +17,7 @@ ratios are printed as one table and written to bench/results/.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import platform
 import resource
@@ -155,6 +156,64 @@ def child_sandbox(env: dict[str, str], day: str) -> dict[str, float]:
                 break
             page += 1
     return {"records": records, "seconds": time.perf_counter() - started}
+
+
+def child_dlt(env: dict[str, str], day: str, db: str, best: bool) -> dict[str, float]:
+    """dlt's `rest_api` source on the same window into DuckDB: defaults, or its best
+    configuration (parquet load files, no nesting). Only with `pip install .[bench]`."""
+    import dlt
+    from dlt.sources.rest_api import rest_api_source
+
+    from pipeline.kore.client import mint_jwt
+    from pipeline.lib.windows import Window
+
+    client = _kore_client(env)
+    body = client.request_body(Window.for_day(date.fromisoformat(day)), 1)
+    body.pop("page")
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": env["KORE_BASE_URL"] + "/",
+                "headers": {
+                    "auth": mint_jwt(env["KORE_CLIENT_ID"], env["KORE_CLIENT_SECRET"]),
+                    "accountId": env["KORE_ACCOUNT_ID"],
+                    "orgId": env["KORE_ORG_ID"],
+                },
+            },
+            "resources": [
+                {
+                    "name": "rawdata",
+                    "endpoint": {
+                        "path": client.path,
+                        "method": "POST",
+                        "json": body,
+                        "data_selector": "results",
+                        "paginator": {
+                            "type": "page_number",
+                            "page_body_path": "page",
+                            "base_page": 1,
+                            "total_path": "totalPages",
+                        },
+                    },
+                }
+            ],
+        },
+        max_table_nesting=0 if best else None,
+    )
+    pipeline = dlt.pipeline(
+        pipeline_name=f"bench_{Path(db).stem}",
+        destination=dlt.destinations.duckdb(db),
+        dataset_name="raw",
+        pipelines_dir=str(Path(db).parent / "dlt"),
+    )
+    started = time.perf_counter()
+    pipeline.run(source, loader_file_format="parquet" if best else None)
+    seconds = time.perf_counter() - started
+    import duckdb
+
+    with duckdb.connect(db, read_only=True) as conn:
+        (records,) = conn.execute("select count(*) from raw.rawdata").fetchone()
+    return {"records": records, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
 
 
 def _child(kind: str, *args: str) -> dict[str, float]:
@@ -296,6 +355,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--history", default="7,365", help="days of history before a new day")
+    parser.add_argument("--dlt-size", type=int, default=10_000, help="window dlt runs on")
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
@@ -304,6 +364,8 @@ def main() -> None:
             result = child_ours(json.loads(rest[0]), rest[1], rest[2])
         elif kind == "floor":
             result = child_floor(rest[0], rest[1])
+        elif kind == "dlt":
+            result = child_dlt(json.loads(rest[0]), rest[1], rest[2], rest[3] == "best")
         else:
             result = child_sandbox(json.loads(rest[0]), rest[1])
         print(json.dumps(result))
@@ -317,8 +379,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     days = {size: FIRST_DAY + timedelta(days=10 + n) for n, size in enumerate(sizes)}
     runs: dict[int, dict[str, list[dict[str, float]]]] = {
-        size: {"ours": [], "floor": [], "sandbox": []} for size in sizes
+        size: {"ours": [], "floor": [], "sandbox": [], "dlt_best": [], "dlt_defaults": []}
+        for size in sizes
     }
+    with_dlt = importlib.util.find_spec("dlt") is not None
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -355,6 +419,12 @@ def main() -> None:
                 )
                 floor_db.unlink()
                 runs[size]["sandbox"].append(_child("sandbox", env, day))
+                if with_dlt and size == args.dlt_size:
+                    for mode in ("best", "defaults"):
+                        dlt_db = work / f"dlt-{mode}-{round_number}" / "dlt.duckdb"
+                        dlt_db.parent.mkdir()
+                        runs[size][f"dlt_{mode}"].append(_child("dlt", env, day, str(dlt_db), mode))
+                        shutil.rmtree(dlt_db.parent)
                 if size in landed:
                     shutil.rmtree(ours_db.parent)
                 else:
@@ -386,6 +456,20 @@ def main() -> None:
         row["dbt_vs_hand"] = row["dbt_build_seconds"] / row["hand_sql_seconds"]
         report["sizes"][str(size)] = row
     report["new_day"] = {str(k): v for k, v in history.items()}
+    if with_dlt and args.dlt_size in sizes:
+        dlt_rows = runs[args.dlt_size]
+        ours_rate = report["sizes"][str(args.dlt_size)]["ours_records_per_second"]
+        report["dlt"] = {
+            "records": args.dlt_size,
+            "version": metadata.version("dlt"),
+            **{
+                f"{mode}_records_per_second": args.dlt_size
+                / _median(dlt_rows[f"dlt_{mode}"], "seconds")
+                for mode in ("best", "defaults")
+            },
+        }
+        report["dlt"]["ours_vs_best"] = ours_rate / report["dlt"]["best_records_per_second"]
+        report["dlt"]["ours_vs_defaults"] = ours_rate / report["dlt"]["defaults_records_per_second"]
     report["targets"] = _targets(report, sizes, sorted(history))
     _print(report, sizes, sorted(history))
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -465,6 +549,16 @@ def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None
             f"{n:>5} days of history: {cost['total_seconds']:.1f} s "
             f"(landing {cost['landing_seconds']:.1f} s, dbt {cost['dbt_seconds']:.1f} s)"
         )
+    if "dlt" in report:
+        dlt = report["dlt"]
+        print(
+            f"dlt {dlt['version']} rest_api on the {dlt['records']}-record window: best "
+            f"(parquet, no nesting) {dlt['best_records_per_second']:.0f} rec/s, defaults "
+            f"{dlt['defaults_records_per_second']:.0f} rec/s; ours is "
+            f"{dlt['ours_vs_best']:.1f}x and {dlt['ours_vs_defaults']:.1f}x"
+        )
+    else:
+        print("dlt: not installed (pip install '.[bench]' to compare)")
     print("Targets:")
     for name, target in report["targets"].items():
         measured = "-" if target["measured"] is None else f"{target['measured']:.2f}"
