@@ -23,6 +23,14 @@ def _load(tmp_path: Path, run_id: str) -> WindowLoad:
     return WindowLoad(ENDPOINT, WINDOW, run_id, tmp_path / "spool")
 
 
+def _landed(tmp_path: Path, conn, run_id: str, body: str, records: int) -> WindowLoad:
+    """A one-page load of the window, committed."""
+    load = _load(tmp_path, run_id)
+    load.add_page(1, body, records=records, request={})
+    load.commit(conn)
+    return load
+
+
 def test_pages_are_stored_exactly_as_received(tmp_path: Path) -> None:
     body = '{"results": [ {"Conversation ID": "c-1",  "x": 1.50} ],\n "hasMore": false}'
     with connect(tmp_path / "w.duckdb") as conn:
@@ -50,9 +58,7 @@ def test_a_rerun_replaces_the_window_and_a_killed_run_leaves_nothing_visible(
     tmp_path: Path,
 ) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
-        first = _load(tmp_path, "run-a")
-        first.add_page(1, '{"results": []}', records=0, request={})
-        first.commit(conn)
+        _landed(tmp_path, conn, "run-a", '{"results": []}', 0)
         # run-b is killed after one page: it never commits, the warehouse never sees it.
         killed = _load(tmp_path, "run-b")
         killed.add_page(1, '{"results": [1]}', records=1, request={})
@@ -69,9 +75,7 @@ def test_a_rerun_replaces_the_window_and_a_killed_run_leaves_nothing_visible(
 
 def test_a_failed_run_keeps_the_last_good_load_and_its_quarantine(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
-        good = _load(tmp_path, "run-a")
-        good.add_page(1, '{"results": [1]}', records=1, request={})
-        good.commit(conn)
+        _landed(tmp_path, conn, "run-a", '{"results": [1]}', 1)
         bad = _load(tmp_path, "run-b")
         bad.add_page(1, '{"results": [2]}', records=1, request={})
         bad.quarantine("page 2: invalid JSON", '{"resu')
@@ -84,12 +88,8 @@ def test_a_failed_run_keeps_the_last_good_load_and_its_quarantine(tmp_path: Path
 
 def test_a_window_that_went_empty_keeps_its_previous_load(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
-        good = _load(tmp_path, "run-a")
-        good.add_page(1, '{"results": [1, 2]}', records=2, request={})
-        good.commit(conn)
-        empty = _load(tmp_path, "run-b")
-        empty.add_page(1, '{"results": []}', records=0, request={})
-        empty.commit(conn)
+        _landed(tmp_path, conn, "run-a", '{"results": [1, 2]}', 2)
+        empty = _landed(tmp_path, conn, "run-b", '{"results": []}', 0)
         assert empty.emptied_from == 2
         assert [r[0] for r in _rows(conn)] == ["run-a"]
         status = conn.execute("select status from raw.load_log where run_id = 'run-b'").fetchone()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 from dagster import (
     AssetCheckResult,
@@ -53,20 +55,26 @@ def evaluate(
         if load.emptied_from is not None
     ]
     quarantined = sum(load.quarantined for load in loads)
+
+    def result(
+        name: str, passed: bool, severity: AssetCheckSeverity, metadata: dict[str, Any]
+    ) -> AssetCheckResult:
+        return AssetCheckResult(
+            asset_key=key, check_name=name, passed=passed, severity=severity, metadata=metadata
+        )
+
     results = [
-        AssetCheckResult(
-            asset_key=key,
-            check_name=EMPTIED,
-            passed=not emptied,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={"emptied_windows": MetadataValue.json(emptied)},
+        result(
+            EMPTIED,
+            not emptied,
+            AssetCheckSeverity.ERROR,
+            {"emptied_windows": MetadataValue.json(emptied)},
         ),
-        AssetCheckResult(
-            asset_key=key,
-            check_name=QUARANTINED,
-            passed=quarantined == 0,
-            severity=AssetCheckSeverity.WARN,
-            metadata={"quarantined": MetadataValue.int(quarantined)},
+        result(
+            QUARANTINED,
+            quarantined == 0,
+            AssetCheckSeverity.WARN,
+            {"quarantined": MetadataValue.int(quarantined)},
         ),
     ]
     if endpoint.records_path:
@@ -89,12 +97,11 @@ def evaluate(
         }
         unknown = sorted(keys - endpoint.known_keys)
         results.append(
-            AssetCheckResult(
-                asset_key=key,
-                check_name=DRIFT,
-                passed=not unknown,
-                severity=AssetCheckSeverity.WARN,
-                metadata={"unknown_keys": MetadataValue.json(unknown)},
+            result(
+                DRIFT,
+                not unknown,
+                AssetCheckSeverity.WARN,
+                {"unknown_keys": MetadataValue.json(unknown)},
             )
         )
     return results
