@@ -1,11 +1,26 @@
 -- One row per agent of a conversation; several agents can share a conversation (and a name).
+-- Incremental, like the conversations.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}",
+    )
+}}
+
 with conversations as (
-    select conversation_id, record from {{ ref('base_kore__rawdata_records') }}
+    select conversation_id, loaded_window_start, loaded_run_id, record
+    from {{ ref('base_kore__rawdata_records') }} as base
+    where {{ only_new_loads('base') }}
 ),
 
 agents as (
     select
         conversation_id,
+        loaded_window_start,
+        loaded_run_id,
         unnest(json_extract(record, '$.Agents[*]')) as agent,
         unnest(range(1, len(json_extract(record, '$.Agents[*]')) + 1)) as agent_position
     from conversations
@@ -14,6 +29,8 @@ agents as (
 final as (
     select
         conversation_id,
+        loaded_window_start,
+        loaded_run_id,
         agent_position,
         {{ json_text('agent', ['Agent ID', 'agentId', 'agent_id']) }} as agent_id,
         {{ json_text('agent', ['Agent Name', 'agentName', 'agent_name']) }} as agent_name,

@@ -1,12 +1,26 @@
 -- One row per evaluation metric of a conversation. Old payloads omit the metric id: the metric
--- name then stands in as its key.
+-- name then stands in as its key. Incremental, like the conversations.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}",
+    )
+}}
+
 with conversations as (
-    select conversation_id, record from {{ ref('base_kore__rawdata_records') }}
+    select conversation_id, loaded_window_start, loaded_run_id, record
+    from {{ ref('base_kore__rawdata_records') }} as base
+    where {{ only_new_loads('base') }}
 ),
 
 metrics as (
     select
         conversation_id,
+        loaded_window_start,
+        loaded_run_id,
         unnest(json_extract(record, '$.Metrics[*]')) as metric,
         unnest(range(1, len(json_extract(record, '$.Metrics[*]')) + 1)) as metric_position
     from conversations
@@ -15,6 +29,8 @@ metrics as (
 renamed as (
     select
         conversation_id,
+        loaded_window_start,
+        loaded_run_id,
         metric_position,
         {{ json_text('metric', ['Metric ID', 'metricId', 'metric_id']) }} as metric_id,
         {{ json_text('metric', ['Metric Name', 'metricName', 'metric_name']) }} as metric_name,

@@ -1,6 +1,18 @@
 -- One row per Kore conversation, every documented key spelling folded into one column.
+-- Incremental: only the records of loads not parsed yet (see macros/incremental_loads.sql).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}",
+    )
+}}
+
 with source as (
-    select * from {{ ref('base_kore__rawdata_records') }}
+    select * from {{ ref('base_kore__rawdata_records') }} as base
+    where {{ only_new_loads('base') }}
 ),
 
 renamed as (
@@ -35,9 +47,9 @@ renamed as (
             json_extract_string(record, '$.Queues[0].queueName'),
             record ->> '$.queueName'
         ) as queue_name,
-        window_start as loaded_window_start,
-        extracted_at,
-        record
+        loaded_window_start,
+        loaded_run_id,
+        extracted_at
     from source
 ),
 

@@ -1,18 +1,36 @@
 -- One row per conversation record of a successful load, still as Kore's JSON.
--- A conversation re-sent on a later page (the server's list shifted while paging) keeps its
--- latest copy.
+-- Incremental: each build reads only the pages of loads it has not seen. A conversation re-sent
+-- (on a later page, or in a window pulled later) keeps its latest copy: delete+insert on the
+-- conversation id replaces an older copy held from another load.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='conversation_id',
+        on_schema_change='fail',
+        pre_hook="{{ delete_superseded_loads(current_raw_loads(source('kore', 'rawdata'))) }}",
+    )
+}}
+
 with pages as (
-    {{ landed_pages(source('kore', 'rawdata')) }}
+    select
+        window_start as loaded_window_start,
+        run_id as loaded_run_id,
+        extracted_at,
+        page_number,
+        payload
+    from ({{ landed_pages(source('kore', 'rawdata')) }}) as landed
 ),
 
 records as (
     select
-        window_start,
+        loaded_window_start,
+        loaded_run_id,
         extracted_at,
         page_number,
-        run_id,
         unnest(json_extract(payload, '$.results[*]')) as record
     from pages
+    where {{ only_new_loads('pages') }}
 ),
 
 identified as (
