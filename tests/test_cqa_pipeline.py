@@ -171,7 +171,7 @@ def test_every_documented_error_code_maps_to_a_clear_exception(status, code, exp
         },
         headers={"Retry-After": "3"},
     )
-    error = _classify(response, "cqa GET x")
+    error = _classify(response, response.json(), "cqa GET x")
     assert type(error) is expected
     assert code in str(error) and "detail here" in str(error)
     if expected is RetryableError and status == 429:

@@ -65,15 +65,11 @@ def analysis_id(record: Any) -> str | None:
     return None
 
 
-def _classify(response: httpx.Response, label: str) -> VendorHTTPError | None:
-    if response.status_code < 400:
+def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
+    if response.status_code < 400 or not isinstance(body, dict):
         return None
-    try:
-        body = response.json()
-        code = (body.get("error") or {}).get("code")
-        message = body.get("message") or ""
-    except (ValueError, AttributeError):
-        return None
+    code = (body.get("error") or {}).get("code")
+    message = body.get("message") or ""
     text = f"{label}: HTTP {response.status_code} {code}: {message}".rstrip(": ")
     if code == "UNAUTHORIZED" or response.status_code in (401, 403):
         return AuthenticationError(

@@ -69,12 +69,12 @@ class EvaluAgentConfig:
     timeout: float = 30.0
 
 
-def _classify(response: httpx.Response, label: str) -> VendorHTTPError | None:
+def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
     if response.status_code not in (401, 403):
         return None
     try:
-        detail = response.json()["errors"][0].get("detail", "")
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        detail = body["errors"][0].get("detail", "")
+    except (KeyError, IndexError, TypeError, AttributeError):
         detail = ""
     return AuthenticationError(
         f"{label}: EvaluAgent rejected the credentials (HTTP {response.status_code}: "

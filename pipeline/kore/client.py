@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -69,11 +70,7 @@ def mint_jwt(client_id: str, client_secret: str) -> str:
     return jwt.encode(claims, client_secret, algorithm="HS256")
 
 
-def _classify(response: httpx.Response, label: str) -> VendorHTTPError | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
+def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
     if not isinstance(body, dict):
         return None
     code = body.get("code") or (body.get("errors") or [{}])[0].get("code")

@@ -161,7 +161,8 @@ class JsonResponse:
     data: Any
 
 
-ErrorClassifier = Callable[[httpx.Response, str], VendorHTTPError | None]
+# (response, its body parsed as JSON or None when it is not JSON, label) -> the error, if any.
+ErrorClassifier = Callable[[httpx.Response, Any, str], VendorHTTPError | None]
 InvalidBodyHook = Callable[[str, str, str], None]
 
 
@@ -302,18 +303,22 @@ class VendorHttp:
             ) from None
         self.stats.statuses[response.status_code] += 1
         text = response.text
+        # Parsed once, here: the vendor's classifier and the caller both use this result.
+        try:
+            data = json.loads(text)
+            invalid: ValueError | None = None
+        except ValueError as exc:
+            data, invalid = None, exc
 
-        error = self._classify(response, label) if self._classify else None
+        error = self._classify(response, data, label) if self._classify else None
         if error is None and response.status_code >= 400:
             error = self._default_error(response, label, text)
         if error is not None:
             raise error
 
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
+        if invalid is not None:
             self.stats.malformed_bodies += 1
-            reason = f"invalid JSON ({exc}) in a {len(text)}-character body"
+            reason = f"invalid JSON ({invalid}) in a {len(text)}-character body"
             if on_invalid_body is not None:
                 on_invalid_body(what, text, reason)
             raise MalformedBodyError(f"{label}: {reason}", status=response.status_code) from None

@@ -1,12 +1,12 @@
 """Raw landing in DuckDB, written once for every vendor.
 
 Each page is stored exactly as received, with its vendor, endpoint, UTC window, extraction
-time and run id. While a window is read from the vendor its pages go to a spool: a DuckDB file
-of that load alone, on disk, so memory stays flat however large the window and the warehouse
-is not held open (DuckDB allows one writing process) while the vendor is slow. At the end one
-warehouse transaction copies the spool in, deletes the window's rows from every other run and
-records the load in `raw.load_log`. A run that crashes or is killed leaves the warehouse as it
-was; staging reads only rows of successful loads.
+time and run id. While a window is read from the vendor its pages go to a spool: a directory
+of that load alone, one file per page body, so memory stays flat however large the window and
+the warehouse is not held open (DuckDB allows one writing process) while the vendor is slow.
+At the end one warehouse transaction reads the spool in, deletes the window's rows from every
+other run and records the load in `raw.load_log`. A run that crashes or is killed leaves the
+warehouse as it was; staging reads only rows of successful loads.
 """
 
 from __future__ import annotations
@@ -143,7 +143,8 @@ def _quarantine_ddl(table: str) -> str:
 
 
 SPOOL_MAX_AGE_SECONDS = 24 * 3600
-SPOOL_COMMIT_BYTES = 32 * 2**20
+_PAGES_META = "pages.ndjson"
+_QUARANTINE_LINES = "quarantine.ndjson"
 
 
 def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECONDS) -> None:
@@ -177,58 +178,49 @@ class WindowLoad:
     emptied_from: int | None = None
     _carry: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)
     _spool_path: Path = field(init=False, repr=False)
-    _spool: duckdb.DuckDBPyConnection | None = field(init=False, default=None, repr=False)
+    _open: bool = field(init=False, default=True, repr=False)
     _started_at: datetime = field(init=False, repr=False)
-    _uncommitted: int = field(init=False, default=0, repr=False)
 
     def __post_init__(self) -> None:
         self._started_at = utc_now()
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
-        self._spool_path = self.spool_dir / (
+        # The spool is a directory of this load alone: each page body in a file of its own,
+        # written as received, and one line of metadata per page (and per quarantined item).
+        # Writing a file costs next to nothing and holds nothing in memory; DuckDB reads the
+        # files in parallel at commit, the one time the JSON is stored.
+        self._spool_path = self.spool_dir.resolve() / (
             f"{self.endpoint.vendor}__{self.endpoint.name}__"
-            f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}.duckdb"
+            f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}"
         )
-        # A small memory limit: the spool streams to disk, it never needs to hold a window.
-        self._spool = duckdb.connect(
-            str(self._spool_path), config={"memory_limit": LANDING_MEMORY_LIMIT}
-        )
-        self._spool.execute(_pages_ddl("pages"))
-        self._spool.execute(_quarantine_ddl("quarantine"))
-        self._spool.execute("begin transaction")
+        self._spool_path.mkdir(parents=True)
 
     def _keys(self) -> list[Any]:
         return [self.endpoint.vendor, self.endpoint.name, self.window.start]
 
-    def _spool_conn(self) -> duckdb.DuckDBPyConnection:
-        if self._spool is None:
+    def _spool_file(self, name: str) -> Path:
+        if not self._open:
             raise RuntimeError(f"{self.endpoint.table} {self.window.label}: load already ended")
-        return self._spool
+        return self._spool_path / name
 
-    def _spooled(self, size: int) -> None:
-        # One commit per page would cost a WAL flush each; one per window would hold it all.
-        self._uncommitted += size
-        if self._uncommitted >= SPOOL_COMMIT_BYTES:
-            self._spool_conn().execute("commit")
-            self._spool_conn().execute("begin transaction")
-            self._uncommitted = 0
+    def _append_line(self, name: str, row: dict[str, Any]) -> None:
+        with self._spool_file(name).open("a", encoding="utf-8") as out:
+            out.write(json.dumps(row, default=str) + "\n")
 
     def add_page(
         self, page_number: int, payload_text: str, *, records: int, request: dict[str, Any]
     ) -> None:
         """Store one page's body exactly as received; `records` counts its usable records."""
-        self._spool_conn().execute(
-            "insert into pages values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                *self._keys(),
-                self.window.end,
-                page_number,
-                json.dumps(request, sort_keys=True),
-                payload_text,
-                utc_now(),
-                self.run_id,
-            ],
+        # Named by arrival, not page number: an endpoint may land several bodies per page.
+        body_file = self._spool_file(f"{self.pages:09d}.json")
+        body_file.write_text(payload_text, encoding="utf-8", newline="")
+        self._append_line(
+            _PAGES_META,
+            {
+                "file": body_file.name,
+                "page_number": page_number,
+                "request": json.dumps(request, sort_keys=True),
+                "extracted_at": utc_now().isoformat(),
+            },
         )
-        self._spooled(len(payload_text))
         self.pages += 1
         self.records += records
 
@@ -250,21 +242,22 @@ class WindowLoad:
         record_key: str | None = None,
     ) -> None:
         """Keep a page or record that could not be used, with the reason: nothing is dropped."""
-        self._spool_conn().execute(
-            "insert into quarantine values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                str(uuid.uuid4()),
-                self.run_id,
-                *self._keys(),
-                self.window.end,
-                page_number,
-                record_key,
-                reason,
-                body,
-                utc_now(),
-            ],
+        self._append_line(
+            _QUARANTINE_LINES,
+            {
+                "quarantine_id": str(uuid.uuid4()),
+                "run_id": self.run_id,
+                "vendor": self.endpoint.vendor,
+                "endpoint": self.endpoint.name,
+                "window_start": self.window.start.isoformat(),
+                "window_end": self.window.end.isoformat(),
+                "page_number": page_number,
+                "record_key": record_key,
+                "reason": reason,
+                "body": body,
+                "quarantined_at": utc_now().isoformat(),
+            },
         )
-        self._spooled(len(body))
         self.quarantined += 1
 
     def commit(
@@ -273,59 +266,101 @@ class WindowLoad:
         """Make this run's pages the window's only rows, atomically. A window that had records
         and now has none is more likely a vendor outage or a changed filter than a day that
         emptied: then the previous load is kept and the load is recorded as failed."""
-        with self._attached(conn) as spool:
-            conn.execute("begin transaction")
-            try:
-                previous = self._previous_records(conn)
-                if self.records == 0 and previous:
-                    self.emptied_from = previous
-                    conn.execute(f"insert into {QUARANTINE} select * from {spool}.quarantine")
-                    self._log(
-                        conn,
-                        "failed",
-                        requests,
-                        retries,
-                        f"window went empty (had {previous} records); previous load kept",
-                    )
-                else:
-                    self._replace_window(conn, spool)
-                    self._log(conn, "success", requests, retries, None)
-                conn.execute("commit")
-            except BaseException:
-                conn.execute("rollback")
-                raise
+        self._close(conn)
+        conn.execute("begin transaction")
+        try:
+            previous = self._previous_records(conn)
+            if self.records == 0 and previous:
+                self.emptied_from = previous
+                self._insert_quarantine(conn)
+                self._log(
+                    conn,
+                    "failed",
+                    requests,
+                    retries,
+                    f"window went empty (had {previous} records); previous load kept",
+                )
+            else:
+                self._replace_window(conn)
+                self._log(conn, "success", requests, retries, None)
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
 
     def fail(
         self, conn: duckdb.DuckDBPyConnection, error: str, *, requests: int = 0, retries: int = 0
     ) -> None:
         """Record the failure and keep what was quarantined; the window keeps the rows of its
         last successful load."""
-        with self._attached(conn) as spool:
-            conn.execute("begin transaction")
-            try:
-                conn.execute(f"insert into {QUARANTINE} select * from {spool}.quarantine")
-                self._log(conn, "failed", requests, retries, error)
-                conn.execute("commit")
-            except BaseException:
-                conn.execute("rollback")
-                raise
+        self._close(conn)
+        conn.execute("begin transaction")
+        try:
+            self._insert_quarantine(conn)
+            self._log(conn, "failed", requests, retries, error)
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
 
     def discard(self) -> None:
         """Remove the spool; safe to call more than once."""
-        if self._spool is not None:
-            self._spool.close()
-            self._spool = None
-        for path in (self._spool_path, self._spool_path.with_name(self._spool_path.name + ".wal")):
-            path.unlink(missing_ok=True)
+        self._open = False
+        shutil.rmtree(self._spool_path, ignore_errors=True)
 
-    def _attached(self, conn: duckdb.DuckDBPyConnection) -> _AttachedSpool:
+    def _close(self, conn: duckdb.DuckDBPyConnection) -> None:
         ensure_raw_schema(conn, [self.endpoint])
-        self._spool_conn().execute("commit")
-        self._spool_conn().close()
-        self._spool = None
-        return _AttachedSpool(conn, self._spool_path)
+        self._spool_file(_PAGES_META)  # raises if the load already ended
+        self._open = False
 
-    def _replace_window(self, conn: duckdb.DuckDBPyConnection, spool: str) -> None:
+    def _insert_pages(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.pages == 0:
+            return
+        conn.execute(
+            f"""
+            insert into {self.endpoint.table}
+            select ?, ?, ?, ?, meta.page_number, meta.request, body.content, meta.extracted_at, ?
+            from read_text(?) as body
+            inner join read_json(
+                ?,
+                format = 'newline_delimited',
+                columns = {{
+                    file: 'varchar', page_number: 'integer', request: 'varchar',
+                    extracted_at: 'timestamp'
+                }}
+            ) as meta
+                on parse_filename(body.filename) = meta.file
+            """,
+            [
+                *self._keys(),
+                self.window.end,
+                self.run_id,
+                str(self._spool_path / "*.json"),
+                str(self._spool_path / _PAGES_META),
+            ],
+        )
+
+    def _insert_quarantine(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.quarantined == 0:
+            return
+        conn.execute(
+            f"""
+            insert into {QUARANTINE}
+            select * from read_json(
+                ?,
+                format = 'newline_delimited',
+                columns = {{
+                    quarantine_id: 'varchar', run_id: 'varchar', vendor: 'varchar',
+                    endpoint: 'varchar', window_start: 'timestamp', window_end: 'timestamp',
+                    page_number: 'integer', record_key: 'varchar', reason: 'varchar',
+                    body: 'varchar', quarantined_at: 'timestamp'
+                }}
+            )
+            """,
+            [str(self._spool_path / _QUARANTINE_LINES)],
+        )
+
+    def _replace_window(self, conn: duckdb.DuckDBPyConnection) -> None:
         table = self.endpoint.table
         # Carried rows are copied before the window's older rows are deleted: they may be
         # among them.
@@ -345,8 +380,8 @@ class WindowLoad:
                 f"delete from {target} where {window_match} and run_id <> ?",
                 [*self._keys(), self.run_id],
             )
-        conn.execute(f"insert into {table} select * from {spool}.pages")
-        conn.execute(f"insert into {QUARANTINE} select * from {spool}.quarantine")
+        self._insert_pages(conn)
+        self._insert_quarantine(conn)
 
     def _previous_records(self, conn: duckdb.DuckDBPyConnection) -> int | None:
         row = conn.execute(
@@ -390,22 +425,6 @@ class WindowLoad:
                 error,
             ],
         )
-
-
-class _AttachedSpool:
-    """The spool attached read-only to a warehouse connection for the length of a commit."""
-
-    def __init__(self, conn: duckdb.DuckDBPyConnection, path: Path) -> None:
-        self._conn = conn
-        self._path = path
-        self._alias = f"spool_{uuid.uuid4().hex[:12]}"
-
-    def __enter__(self) -> str:
-        self._conn.execute(f"attach '{self._path}' as {self._alias} (read_only)")
-        return self._alias
-
-    def __exit__(self, *exc: object) -> None:
-        self._conn.execute(f"detach {self._alias}")
 
 
 def landed_values(

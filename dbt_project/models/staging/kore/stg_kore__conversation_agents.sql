@@ -13,7 +13,8 @@
 with conversations as (
     select conversation_id, loaded_window_start, loaded_run_id, record
     from {{ ref('base_kore__rawdata_records') }} as base
-    where {{ only_new_loads('base') }}
+    inner join ({{ new_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}) as new_loads
+        using (loaded_window_start, loaded_run_id)
 ),
 
 agents as (

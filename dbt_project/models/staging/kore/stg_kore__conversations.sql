@@ -11,8 +11,10 @@
 }}
 
 with source as (
-    select * from {{ ref('base_kore__rawdata_records') }} as base
-    where {{ only_new_loads('base') }}
+    select base.*
+    from {{ ref('base_kore__rawdata_records') }} as base
+    inner join ({{ new_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}) as new_loads
+        using (loaded_window_start, loaded_run_id)
 ),
 
 renamed as (

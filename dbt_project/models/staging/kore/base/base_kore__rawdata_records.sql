@@ -12,14 +12,21 @@
     )
 }}
 
-with pages as (
+with new_loads as (
+    {{ new_loads(current_raw_loads(source('kore', 'rawdata'))) }}
+),
+
+pages as (
     select
-        window_start as loaded_window_start,
-        run_id as loaded_run_id,
-        extracted_at,
-        page_number,
-        payload
-    from ({{ landed_pages(source('kore', 'rawdata')) }}) as landed
+        new_loads.loaded_window_start,
+        new_loads.loaded_run_id,
+        raw_pages.extracted_at,
+        raw_pages.page_number,
+        raw_pages.payload
+    from {{ source('kore', 'rawdata') }} as raw_pages
+    inner join new_loads
+        on raw_pages.window_start = new_loads.loaded_window_start
+        and raw_pages.run_id = new_loads.loaded_run_id
 ),
 
 records as (
@@ -30,7 +37,6 @@ records as (
         page_number,
         unnest(json_extract(payload, '$.results[*]')) as record
     from pages
-    where {{ only_new_loads('pages') }}
 ),
 
 identified as (
