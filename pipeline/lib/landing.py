@@ -11,6 +11,7 @@ warehouse as it was; staging reads only rows of successful loads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -143,8 +144,16 @@ def _quarantine_ddl(table: str) -> str:
 
 
 SPOOL_MAX_AGE_SECONDS = 24 * 3600
-_PAGES_META = "pages.ndjson"
+# Pages read into the warehouse per statement: a bounded batch keeps the commit's memory flat.
+COMMIT_BATCH_PAGES = 128
 _QUARANTINE_LINES = "quarantine.ndjson"
+
+
+def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, keeping the error that caused it: DuckDB has already aborted the transaction
+    after some errors (out of memory, for one), and a second error would hide the first."""
+    with contextlib.suppress(duckdb.TransactionException):
+        conn.execute("rollback")
 
 
 def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECONDS) -> None:
@@ -179,6 +188,10 @@ class WindowLoad:
     _carry: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)
     _spool_path: Path = field(init=False, repr=False)
     _open: bool = field(init=False, default=True, repr=False)
+    # (body file name, page number, request JSON, extracted at) of each spooled page.
+    _page_meta: list[tuple[str, int, str, datetime]] = field(
+        init=False, default_factory=list, repr=False
+    )
     _started_at: datetime = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -212,14 +225,8 @@ class WindowLoad:
         # Named by arrival, not page number: an endpoint may land several bodies per page.
         body_file = self._spool_file(f"{self.pages:09d}.json")
         body_file.write_text(payload_text, encoding="utf-8", newline="")
-        self._append_line(
-            _PAGES_META,
-            {
-                "file": body_file.name,
-                "page_number": page_number,
-                "request": json.dumps(request, sort_keys=True),
-                "extracted_at": utc_now().isoformat(),
-            },
+        self._page_meta.append(
+            (body_file.name, page_number, json.dumps(request, sort_keys=True), utc_now())
         )
         self.pages += 1
         self.records += records
@@ -285,7 +292,7 @@ class WindowLoad:
                 self._log(conn, "success", requests, retries, None)
             conn.execute("commit")
         except BaseException:
-            conn.execute("rollback")
+            _rollback(conn)
             raise
 
     def fail(
@@ -300,7 +307,7 @@ class WindowLoad:
             self._log(conn, "failed", requests, retries, error)
             conn.execute("commit")
         except BaseException:
-            conn.execute("rollback")
+            _rollback(conn)
             raise
 
     def discard(self) -> None:
@@ -309,36 +316,43 @@ class WindowLoad:
         shutil.rmtree(self._spool_path, ignore_errors=True)
 
     def _close(self, conn: duckdb.DuckDBPyConnection) -> None:
+        # No page may be added once the commit starts; a failed commit may still be recorded
+        # with `fail`, which reads the same spool.
         ensure_raw_schema(conn, [self.endpoint])
-        self._spool_file(_PAGES_META)  # raises if the load already ended
         self._open = False
 
     def _insert_pages(self, conn: duckdb.DuckDBPyConnection) -> None:
-        if self.pages == 0:
-            return
-        conn.execute(
-            f"""
-            insert into {self.endpoint.table}
-            select ?, ?, ?, ?, meta.page_number, meta.request, body.content, meta.extracted_at, ?
-            from read_text(?) as body
-            inner join read_json(
-                ?,
-                format = 'newline_delimited',
-                columns = {{
-                    file: 'varchar', page_number: 'integer', request: 'varchar',
-                    extracted_at: 'timestamp'
-                }}
-            ) as meta
-                on parse_filename(body.filename) = meta.file
-            """,
-            [
-                *self._keys(),
-                self.window.end,
-                self.run_id,
-                str(self._spool_path / "*.json"),
-                str(self._spool_path / _PAGES_META),
-            ],
-        )
+        for first in range(0, len(self._page_meta), COMMIT_BATCH_PAGES):
+            batch = self._page_meta[first : first + COMMIT_BATCH_PAGES]
+            names, page_numbers, requests, extracted = (
+                list(column) for column in zip(*batch, strict=True)
+            )
+            conn.execute(
+                f"""
+                insert into {self.endpoint.table}
+                select ?, ?, ?, ?, meta.page_number, meta.request, body.content,
+                       meta.extracted_at, ?
+                from read_text(?) as body
+                inner join (
+                    select
+                        unnest(?::varchar[]) as file,
+                        unnest(?::integer[]) as page_number,
+                        unnest(?::varchar[]) as request,
+                        unnest(?::timestamp[]) as extracted_at
+                ) as meta
+                    on parse_filename(body.filename) = meta.file
+                """,
+                [
+                    *self._keys(),
+                    self.window.end,
+                    self.run_id,
+                    [str(self._spool_path / name) for name in names],
+                    names,
+                    page_numbers,
+                    requests,
+                    extracted,
+                ],
+            )
 
     def _insert_quarantine(self, conn: duckdb.DuckDBPyConnection) -> None:
         if self.quarantined == 0:
