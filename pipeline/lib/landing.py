@@ -16,7 +16,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,11 +149,18 @@ COMMIT_BATCH_PAGES = 128
 _QUARANTINE_LINES = "quarantine.ndjson"
 
 
-def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
-    """Roll back, keeping the error that caused it: DuckDB has already aborted the transaction
-    after some errors (out of memory, for one), and a second error would hide the first."""
-    with contextlib.suppress(duckdb.TransactionException):
-        conn.execute("rollback")
+@contextlib.contextmanager
+def _transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit, or roll back and re-raise. DuckDB has already aborted the transaction after some
+    errors (out of memory, for one): the rollback then must not hide the first error."""
+    conn.execute("begin transaction")
+    try:
+        yield
+        conn.execute("commit")
+    except BaseException:
+        with contextlib.suppress(duckdb.TransactionException):
+            conn.execute("rollback")
+        raise
 
 
 def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECONDS) -> None:
@@ -274,8 +281,7 @@ class WindowLoad:
         and now has none is more likely a vendor outage or a changed filter than a day that
         emptied: then the previous load is kept and the load is recorded as failed."""
         self._close(conn)
-        conn.execute("begin transaction")
-        try:
+        with _transaction(conn):
             previous = self._previous_records(conn)
             if self.records == 0 and previous:
                 self.emptied_from = previous
@@ -290,10 +296,6 @@ class WindowLoad:
             else:
                 self._replace_window(conn)
                 self._log(conn, "success", requests, retries, None)
-            conn.execute("commit")
-        except BaseException:
-            _rollback(conn)
-            raise
 
     def fail(
         self, conn: duckdb.DuckDBPyConnection, error: str, *, requests: int = 0, retries: int = 0
@@ -301,14 +303,9 @@ class WindowLoad:
         """Record the failure and keep what was quarantined; the window keeps the rows of its
         last successful load."""
         self._close(conn)
-        conn.execute("begin transaction")
-        try:
+        with _transaction(conn):
             self._insert_quarantine(conn)
             self._log(conn, "failed", requests, retries, error)
-            conn.execute("commit")
-        except BaseException:
-            _rollback(conn)
-            raise
 
     def discard(self) -> None:
         """Remove the spool; safe to call more than once."""

@@ -1,14 +1,6 @@
 -- One row per evaluation metric of a conversation. Old payloads omit the metric id: the metric
 -- name then stands in as its key. Incremental, like the conversations.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='conversation_id',
-        on_schema_change='fail',
-        pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}",
-    )
-}}
+{{ config(pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}") }}
 
 with conversations as (
     select conversation_id, loaded_window_start, loaded_run_id, record

@@ -1,14 +1,6 @@
 -- One row per Kore conversation, every documented key spelling folded into one column.
 -- Incremental: only the records of loads not parsed yet (see macros/incremental_loads.sql).
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='conversation_id',
-        on_schema_change='fail',
-        pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}",
-    )
-}}
+{{ config(pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}") }}
 
 with source as (
     select base.*

@@ -2,15 +2,7 @@
 -- Incremental: each build reads only the pages of loads it has not seen. A conversation re-sent
 -- (on a later page, or in a window pulled later) keeps its latest copy: delete+insert on the
 -- conversation id replaces an older copy held from another load.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='conversation_id',
-        on_schema_change='fail',
-        pre_hook="{{ delete_superseded_loads(current_raw_loads(source('kore', 'rawdata'))) }}",
-    )
-}}
+{{ config(pre_hook="{{ delete_superseded_loads(current_raw_loads(source('kore', 'rawdata'))) }}") }}
 
 with new_loads as (
     {{ new_loads(current_raw_loads(source('kore', 'rawdata'))) }}
