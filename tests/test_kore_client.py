@@ -110,3 +110,12 @@ def test_a_clean_window_takes_exactly_one_request_per_page_and_none_twice(sandbo
     assert landed == records
     assert sandbox.kore.requests == math.ceil(records / 100)
     assert len(set(sandbox.kore.request_bodies)) == len(sandbox.kore.request_bodies)
+
+
+def test_a_prerendered_bulk_day_serves_the_same_bytes() -> None:
+    fresh, rendered = BulkDay(DAY, 250), BulkDay(DAY, 250)
+    rendered.prerender(100)
+    whole_day = fresh.whole_day()
+    for skip in (0, 100, 200):
+        assert rendered.page(whole_day, skip, 100) == fresh.page(whole_day, skip, 100)
+    assert len(whole_day) == 250

@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from pipeline.lib.extract import Page
 from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
+    JsonResponse,
     RateBudget,
     RetryableError,
     VendorHttp,
@@ -139,46 +141,80 @@ class KoreClient:
             "include_below_threshold": self.config.include_below_threshold,
         }
 
+    def _fetch_page(
+        self, window: Window, page_number: int, on_invalid_body: InvalidBodyHook
+    ) -> tuple[dict[str, object], JsonResponse]:
+        body = self.request_body(window, page_number)
+        response = self.http.request_json(
+            "POST",
+            self.path,
+            json_body=body,
+            headers=self._auth_header(),
+            what=self._what(window, page_number),
+            on_invalid_body=on_invalid_body,
+        )
+        return body, response
+
+    @staticmethod
+    def _what(window: Window, page_number: int) -> str:
+        return f"rawdata page {page_number} of {window.label}"
+
     def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
-        """Yield each page of the window, stopping on whichever end signal comes first."""
+        """Yield each page of the window, stopping on whichever end signal comes first.
+
+        One request ahead: as soon as a page says another follows, that one is requested on a
+        worker thread, so Kore prepares it while this page is checked and spooled. Only a page
+        the previous one announced is requested: a clean window still takes exactly one request
+        per page."""
         repeats = RepeatGuard()
         records_seen = 0
         page_number = 1
-        while True:
-            check_page_cap(
-                "kore",
-                f"rawdata {window.label}",
-                page_number,
-                self.config.max_pages,
-                "KORE_MAX_PAGES",
-            )
-            body = self.request_body(window, page_number)
-            what = f"rawdata page {page_number} of {window.label}"
-            response = self.http.request_json(
-                "POST",
-                self.path,
-                json_body=body,
-                headers=self._auth_header(),
-                what=what,
-                on_invalid_body=on_invalid_body,
-            )
-            envelope = parse_page(
-                RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body
-            )
-            if repeats.is_repeat(record_keys(envelope.results, conversation_id)):
-                log.warning("kore: %s repeats an earlier page; stopping", what)
-                return
-            bad = records_without_key(envelope.results, conversation_id, what, "no conversation id")
-            good = len(envelope.results) - len(bad)
-            yield Page(page_number, response.text, body, records=good, bad_records=bad)
-
-            records_seen += len(envelope.results)
-            if (
-                not envelope.results
-                or envelope.has_more is False
-                or len(envelope.results) < self.config.page_size
-                or (envelope.total_results is not None and records_seen >= envelope.total_results)
-                or (envelope.total_pages is not None and page_number >= envelope.total_pages)
-            ):
-                return
-            page_number += 1
+        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kore-next-page")
+        pending: Future[tuple[dict[str, object], JsonResponse]] | None = None
+        try:
+            while True:
+                check_page_cap(
+                    "kore",
+                    f"rawdata {window.label}",
+                    page_number,
+                    self.config.max_pages,
+                    "KORE_MAX_PAGES",
+                )
+                if pending is None:
+                    pending = ahead.submit(self._fetch_page, window, page_number, on_invalid_body)
+                body, response = pending.result()
+                pending = None
+                what = self._what(window, page_number)
+                envelope = parse_page(
+                    RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body
+                )
+                if repeats.is_repeat(record_keys(envelope.results, conversation_id)):
+                    log.warning("kore: %s repeats an earlier page; stopping", what)
+                    return
+                records_seen += len(envelope.results)
+                last = (
+                    not envelope.results
+                    or envelope.has_more is False
+                    or len(envelope.results) < self.config.page_size
+                    or (
+                        envelope.total_results is not None
+                        and records_seen >= envelope.total_results
+                    )
+                    or (envelope.total_pages is not None and page_number >= envelope.total_pages)
+                )
+                if not last and page_number < self.config.max_pages:
+                    pending = ahead.submit(
+                        self._fetch_page, window, page_number + 1, on_invalid_body
+                    )
+                bad = records_without_key(
+                    envelope.results, conversation_id, what, "no conversation id"
+                )
+                good = len(envelope.results) - len(bad)
+                yield Page(page_number, response.text, body, records=good, bad_records=bad)
+                if last:
+                    return
+                page_number += 1
+        finally:
+            # A walk that stops early (an error, a consumer that gave up) lets the request in
+            # flight finish rather than leave it running against a closed client.
+            ahead.shutdown(wait=True, cancel_futures=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from pyrate_limiter import Limiter, Rate, SQLiteBucket
 from tenacity import (
     RetryCallState,
@@ -152,6 +153,17 @@ class RequestStats:
             "rate_limited": self.statuses.get(429, 0),
             "server_errors": sum(n for s, n in self.statuses.items() if s >= 500),
         }
+
+
+def parse_json(text: str) -> Any:
+    """orjson first: it parses a page of records about 2.5 times faster than `json`, and
+    parsing is most of a client's work per page. A body orjson refuses goes through `json`
+    too, so the error names the position the way Python does. The parsed body only steers
+    the client (envelope, ids); the warehouse stores the text as received."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 @dataclass(frozen=True)
@@ -305,7 +317,7 @@ class VendorHttp:
         text = response.text
         # Parsed once, here: the vendor's classifier and the caller both use this result.
         try:
-            data = json.loads(text)
+            data = parse_json(text)
             invalid: ValueError | None = None
         except ValueError as exc:
             data, invalid = None, exc

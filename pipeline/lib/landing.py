@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -200,6 +201,9 @@ class WindowLoad:
         init=False, default_factory=list, repr=False
     )
     _started_at: datetime = field(init=False, repr=False)
+    # A client may request its next page on a worker thread, whose invalid bodies are
+    # quarantined while this thread spools the page before: spool writes take turns.
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self._started_at = utc_now()
@@ -222,21 +226,22 @@ class WindowLoad:
         return self._spool_path / name
 
     def _append_line(self, name: str, row: dict[str, Any]) -> None:
-        with self._spool_file(name).open("a", encoding="utf-8") as out:
-            out.write(json.dumps(row, default=str) + "\n")
+        line = json.dumps(row, default=str) + "\n"
+        with self._lock, self._spool_file(name).open("a", encoding="utf-8") as out:
+            out.write(line)
 
     def add_page(
         self, page_number: int, payload_text: str, *, records: int, request: dict[str, Any]
     ) -> None:
         """Store one page's body exactly as received; `records` counts its usable records."""
-        # Named by arrival, not page number: an endpoint may land several bodies per page.
-        body_file = self._spool_file(f"{self.pages:09d}.json")
-        body_file.write_text(payload_text, encoding="utf-8", newline="")
-        self._page_meta.append(
-            (body_file.name, page_number, json.dumps(request, sort_keys=True), utc_now())
-        )
-        self.pages += 1
-        self.records += records
+        request_text = json.dumps(request, sort_keys=True)
+        with self._lock:
+            # Named by arrival, not page number: an endpoint may land several bodies per page.
+            body_file = self._spool_file(f"{self.pages:09d}.json")
+            body_file.write_text(payload_text, encoding="utf-8", newline="")
+            self._page_meta.append((body_file.name, page_number, request_text, utc_now()))
+            self.pages += 1
+            self.records += records
 
     def carry_forward(self, select_rowids_sql: str, params: list[Any], *, records: int) -> None:
         """Copy earlier rows of this endpoint into this run's window unchanged (payload and
@@ -272,7 +277,8 @@ class WindowLoad:
                 "quarantined_at": utc_now().isoformat(),
             },
         )
-        self.quarantined += 1
+        with self._lock:
+            self.quarantined += 1
 
     def commit(
         self, conn: duckdb.DuckDBPyConnection, *, requests: int = 0, retries: int = 0
