@@ -21,7 +21,6 @@ import argparse
 import importlib.util
 import json
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -53,7 +52,12 @@ TARGETS = {
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries the
+    parent's peak over a fork into the child's, and the parent holds the sandbox's pages."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status: peak RSS needs Linux")
 
 
 def _kore_client(env: dict[str, str]):
@@ -326,15 +330,20 @@ def dbt_versus_hand(landed: Path, work: Path) -> dict[str, float]:
 # --- one new day after a week and after a year ---------------------------------------------
 
 
-def new_day_cost(env: dict[str, str], work: Path, history_days: int) -> dict[str, float]:
+def build_history(env: dict[str, str], work: Path, history_days: int) -> Path:
+    """A warehouse holding `history_days` days before FIRST_DAY, landed and built."""
     db = work / f"history-{history_days}" / "warehouse.duckdb"
     db.parent.mkdir(parents=True)
     days = [FIRST_DAY - timedelta(days=history_days - n) for n in range(history_days)]
     land_days(env, str(db), days, "history")
     _ensure_raw_tables(db)
     _dbt(db, "build", "--exclude-resource-type", "unit_test")
-    new_day = FIRST_DAY
-    landing = land_days(env, str(db), [new_day], "new-day")["seconds"]
+    return db
+
+
+def new_day_cost(env: dict[str, str], db: Path, day: date) -> dict[str, float]:
+    """What the daily run costs: land one new day, then `dbt build`."""
+    landing = land_days(env, str(db), [day], f"new-day-{day}")["seconds"]
     build = _dbt(db, "build", "--exclude-resource-type", "unit_test")
     return {"landing_seconds": landing, "dbt_seconds": build, "total_seconds": landing + build}
 
@@ -386,6 +395,7 @@ def main() -> None:
 
     ensure_manifest()
     sizes = [int(s) for s in args.sizes.split(",")]
+    history_days = [int(n) for n in args.history.split(",")]
     days = {size: FIRST_DAY + timedelta(days=10 + n) for n, size in enumerate(sizes)}
     runs: dict[int, dict[str, list[dict[str, float]]]] = {
         size: {"ours": [], "floor": [], "sandbox": [], "dlt_best": [], "dlt_defaults": []}
@@ -444,8 +454,19 @@ def main() -> None:
             _ensure_raw_tables(landed[size])
             runs[size]["dbt"] = [dbt_versus_hand(landed[size], work / f"dbt-{size}")]
             (work / f"{size}.ndjson").unlink()
+        histories = {int(n): build_history(json.loads(env), work, int(n)) for n in history_days}
+        # New days one after another, alternating between the histories (noise hits both).
+        new_days: dict[int, list[dict[str, float]]] = {n: [] for n in histories}
+        for round_number in range(args.rounds):
+            for n, db in histories.items():
+                day = FIRST_DAY + timedelta(days=round_number)
+                new_days[n].append(new_day_cost(json.loads(env), db, day))
         history = {
-            int(n): new_day_cost(json.loads(env), work, int(n)) for n in args.history.split(",")
+            n: {
+                **{key: _median(rows, key) for key in rows[0]},
+                "raw": rows,
+            }
+            for n, rows in new_days.items()
         }
 
     report["sizes"] = {}
