@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 
+import httpx
 import jwt
 import pytest
 
-from pipeline.kore.client import KoreClient, KoreConfig, mint_jwt
+from pipeline.kore.client import KoreClient, KoreConfig, _classify, mint_jwt
+from pipeline.kore.models import RawdataIds
 from pipeline.lib.http import AuthenticationError
 from pipeline.lib.paging import PaginationError
 from pipeline.lib.windows import Window
@@ -119,3 +122,28 @@ def test_a_prerendered_bulk_day_serves_the_same_bytes() -> None:
     for skip in (0, 100, 200):
         assert rendered.page(whole_day, skip, 100) == fresh.page(whole_day, skip, 100)
     assert len(whole_day) == 250
+
+
+def test_clean_pages_are_read_by_their_ids_and_odd_records_from_the_whole_page(sandbox) -> None:
+    truth = sandbox.kore.conversations(DAY, include_below_threshold=False)
+    odd = [{"Agents": [], "Kore Evaluation Score": 12}, "not an object", {"conversationId": " "}]
+    sandbox.kore.extra_records[DAY] = odd
+    client = _client(sandbox)
+    window = Window.for_day(DAY)
+
+    _, first = client._fetch_page(window, 1, _ignore)
+    assert isinstance(first.expected, RawdataIds), "a clean page validates from its text"
+    assert first.data == json.loads(first.text), "the full parse is still there when asked"
+
+    pages = list(client.iter_pages(window, _ignore))
+    assert sum(page.records for page in pages) == len(truth)
+    bad = [record for page in pages for record in page.bad_records]
+    assert [json.loads(record.body) for record in bad] == odd
+    assert all("no conversation id" in record.reason for record in bad)
+
+
+def test_a_body_code_is_still_read_from_a_page_that_took_the_ids_path() -> None:
+    text = '{"results": [], "code": 4002, "msg": "Invalid SDK credentials"}'
+    body = RawdataIds.model_validate_json(text).model_dump(by_alias=True)
+    error = _classify(httpx.Response(200), body, "rawdata page 1")
+    assert isinstance(error, AuthenticationError)

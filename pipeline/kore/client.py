@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import jwt
 
-from pipeline.kore.models import RawdataPage, conversation_id
-from pipeline.lib.extract import Page
+from pipeline.kore.models import RawdataIds, RawdataPage, conversation_id
+from pipeline.lib.extract import BadRecord, Page
 from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
@@ -152,12 +152,31 @@ class KoreClient:
             headers=self._auth_header(),
             what=self._what(window, page_number),
             on_invalid_body=on_invalid_body,
+            expect=RawdataIds,
         )
         return body, response
 
     @staticmethod
     def _what(window: Window, page_number: int) -> str:
         return f"rawdata page {page_number} of {window.label}"
+
+    @staticmethod
+    def _read_page(
+        response: JsonResponse, what: str, on_invalid_body: InvalidBodyHook
+    ) -> tuple[RawdataIds | RawdataPage, list[str], list[BadRecord]]:
+        """The page's envelope, each record's key (for the repeat guard) and its unusable
+        records. A page whose every record has an id is read from its ids alone; any other
+        page is parsed in full, so that a bad record is quarantined with its body."""
+        ids = response.expected
+        if isinstance(ids, RawdataIds):
+            keys = [record.value for record in ids.results]
+            if all(key is not None for key in keys):
+                return ids, [key for key in keys if key is not None], []
+        page = parse_page(
+            RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body
+        )
+        bad = records_without_key(page.results, conversation_id, what, "no conversation id")
+        return page, record_keys(page.results, conversation_id), bad
 
     def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
         """Yield each page of the window, stopping on whichever end signal comes first.
@@ -185,10 +204,8 @@ class KoreClient:
                 body, response = pending.result()
                 pending = None
                 what = self._what(window, page_number)
-                envelope = parse_page(
-                    RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body
-                )
-                if repeats.is_repeat(record_keys(envelope.results, conversation_id)):
+                envelope, keys, bad = self._read_page(response, what, on_invalid_body)
+                if repeats.is_repeat(keys):
                     log.warning("kore: %s repeats an earlier page; stopping", what)
                     return
                 records_seen += len(envelope.results)
@@ -206,9 +223,6 @@ class KoreClient:
                     pending = ahead.submit(
                         self._fetch_page, window, page_number + 1, on_invalid_body
                     )
-                bad = records_without_key(
-                    envelope.results, conversation_id, what, "no conversation id"
-                )
                 good = len(envelope.results) - len(bad)
                 yield Page(page_number, response.text, body, records=good, bad_records=bad)
                 if last:

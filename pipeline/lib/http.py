@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import orjson
+from pydantic import BaseModel, ValidationError
 from pyrate_limiter import Limiter, Rate, SQLiteBucket
 from tenacity import (
     RetryCallState,
@@ -166,16 +167,44 @@ def parse_json(text: str) -> Any:
         return json.loads(text)
 
 
-@dataclass(frozen=True)
+_UNPARSED: Any = object()
+
+
 class JsonResponse:
-    status: int
-    text: str
-    data: Any
+    """A JSON response: its text as received, and its body parsed.
+
+    When the request named the shape a good body has (`expect`) and the body validated as it,
+    `expected` holds that model and the full parse waits until `data` is first read: pydantic
+    validates a page's envelope from the text without building Python objects for the records
+    it ignores, which is most of a client's work per page."""
+
+    def __init__(
+        self, status: int, text: str, data: Any = _UNPARSED, expected: BaseModel | None = None
+    ) -> None:
+        self.status = status
+        self.text = text
+        self.expected = expected
+        self._data = data
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNPARSED:
+            self._data = parse_json(self.text)
+        return self._data
 
 
 # (response, its body parsed as JSON or None when it is not JSON, label) -> the error, if any.
 ErrorClassifier = Callable[[httpx.Response, Any, str], VendorHTTPError | None]
 InvalidBodyHook = Callable[[str, str, str], None]
+
+
+def _validate_expected(expect: type[BaseModel] | None, text: str) -> BaseModel | None:
+    if expect is None:
+        return None
+    try:
+        return expect.model_validate_json(text)
+    except ValidationError:
+        return None
 
 
 class _WaitRetryAfterOrBackoff:
@@ -248,13 +277,16 @@ class VendorHttp:
         what: str = "",
         on_invalid_body: InvalidBodyHook | None = None,
         rate_key: str | None = None,
+        expect: type[BaseModel] | None = None,
     ) -> JsonResponse:
         """Send one request, retrying what is worth retrying; returns the parsed JSON body.
 
         `what` describes the request for error messages (e.g. "rawdata page 3 of 2026-03-23").
         `on_invalid_body(what, body, reason)` sees every body that was not valid JSON, so the
         caller can quarantine it before the request is retried. `rate_key` selects a separate
-        budget for vendors that limit each endpoint on its own.
+        budget for vendors that limit each endpoint on its own. `expect` is the shape a good
+        body has (see `JsonResponse`); a body that does not validate as it is parsed in full
+        and handled exactly as without it.
         """
         scope = f"{self._budget_scope}:{rate_key}" if rate_key else self._budget_scope
         limiter = shared_limiter(scope, self._budget)
@@ -275,6 +307,7 @@ class VendorHttp:
             headers,
             what,
             on_invalid_body,
+            expect,
         )
 
     def _before_sleep(self, retry_state: RetryCallState) -> None:
@@ -298,6 +331,7 @@ class VendorHttp:
         headers: Mapping[str, str] | None,
         what: str,
         on_invalid_body: InvalidBodyHook | None,
+        expect: type[BaseModel] | None,
     ) -> JsonResponse:
         limiter.try_acquire(self.vendor)
         self.stats.requests += 1
@@ -315,14 +349,22 @@ class VendorHttp:
             ) from None
         self.stats.statuses[response.status_code] += 1
         text = response.text
-        # Parsed once, here: the vendor's classifier and the caller both use this result.
-        try:
-            data = parse_json(text)
-            invalid: ValueError | None = None
-        except ValueError as exc:
-            data, invalid = None, exc
+        expected = _validate_expected(expect, text) if response.status_code < 400 else None
+        invalid: ValueError | None = None
+        if expected is not None:
+            # Top-level keys the model does not declare survive in its dump (extra="allow"),
+            # so a vendor's body-code rules still see them.
+            data: Any = _UNPARSED
+            body = expected.model_dump(by_alias=True)
+        else:
+            # Parsed once, here: the vendor's classifier and the caller both use this result.
+            try:
+                data = parse_json(text)
+            except ValueError as exc:
+                data, invalid = None, exc
+            body = data
 
-        error = self._classify(response, data, label) if self._classify else None
+        error = self._classify(response, body, label) if self._classify else None
         if error is None and response.status_code >= 400:
             error = self._default_error(response, label, text)
         if error is not None:
@@ -334,7 +376,7 @@ class VendorHttp:
             if on_invalid_body is not None:
                 on_invalid_body(what, text, reason)
             raise MalformedBodyError(f"{label}: {reason}", status=response.status_code) from None
-        return JsonResponse(status=response.status_code, text=text, data=data)
+        return JsonResponse(response.status_code, text, data, expected)
 
     def _default_error(self, response: httpx.Response, label: str, text: str) -> VendorHTTPError:
         status = response.status_code
