@@ -86,7 +86,7 @@ def test_a_window_beyond_the_offset_limit_is_split_and_complete(sandbox) -> None
     ids: list[str] = []
     pages = list(_client(sandbox).analysis_pages(Window.for_day(DAY), lambda *a: None))
     for page in pages:
-        ids.extend(r["analysis_id"] for r in json.loads(page.text)["data"]["analyses"])
+        ids.extend(r["analysis_id"] for r in json.loads(page.body)["data"]["analyses"])
     assert len(ids) == len(set(ids)) == 10_250
     assert sandbox.cqa.requests["list"] > 103, "the window was split and re-listed"
 

@@ -1,13 +1,19 @@
-"""The shared HTTP layer: Retry-After in both forms, redaction, error classes."""
+"""The shared HTTP layer: Retry-After in both forms, redaction, error classes, and the body
+it hands to the raw landing."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from pydantic import BaseModel
 
-from pipeline.lib.http import parse_retry_after
+from pipeline.lib.http import RateBudget, VendorHttp, parse_retry_after
 from pipeline.lib.redaction import MASK, Redactor
 
 
@@ -45,3 +51,63 @@ def test_redactor_learns_secrets_minted_later() -> None:
     redactor = Redactor()
     redactor.add("eyJhbGciOiJIUzI1NiJ9.payload.signature")
     assert "eyJ" not in redactor.text("auth: eyJhbGciOiJIUzI1NiJ9.payload.signature")
+
+
+class _FixedBody(BaseHTTPRequestHandler):
+    body = b""
+    content_type = "application/json"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", self.content_type)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextmanager
+def _serving(body: bytes, content_type: str) -> Iterator[VendorHttp]:
+    handler = type("Handler", (_FixedBody,), {"body": body, "content_type": content_type})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    http = VendorHttp(
+        "test",
+        f"http://127.0.0.1:{server.server_address[1]}",
+        budget=RateBudget(1000, 60.0),
+        budget_scope=f"test:{server.server_address[1]}",
+        max_attempts=1,
+    )
+    try:
+        yield http
+    finally:
+        http.close()
+        server.shutdown()
+        server.server_close()
+
+
+class _Named(BaseModel):
+    name: str
+
+
+def test_a_body_that_validates_is_landed_as_the_bytes_received() -> None:
+    sent = '{ "name" : "Zoë",\n  "n": 1.50 }'.encode()
+    with _serving(sent, "application/json") as http:
+        response = http.request_json("GET", "page", expect=_Named)
+    assert isinstance(response.expected, _Named) and response.expected.name == "Zoë"
+    assert response.body == sent, "whitespace, number spelling and UTF-8 kept byte for byte"
+    assert response.data == {"name": "Zoë", "n": 1.5}
+    assert response.text == sent.decode()
+
+
+def test_a_body_in_another_charset_is_landed_as_decoded_text() -> None:
+    sent = '{"name": "Zoë"}'.encode("latin-1")
+    with _serving(sent, "application/json; charset=iso-8859-1") as http:
+        response = http.request_json("GET", "page", expect=_Named)
+    # Not UTF-8, so not stored as bytes: the raw table holds the text its charset gives.
+    assert response.expected is None
+    assert response.body == '{"name": "Zoë"}'
+    assert response.data == {"name": "Zoë"}

@@ -224,7 +224,7 @@ class KoreClient:
                         self._fetch_page, window, page_number + 1, on_invalid_body
                     )
                 good = len(envelope.results) - len(bad)
-                yield Page(page_number, response.text, body, records=good, bad_records=bad)
+                yield Page(page_number, response.body, body, records=good, bad_records=bad)
                 if last:
                     return
                 page_number += 1

@@ -26,10 +26,12 @@ class BadRecord:
 
 @dataclass(frozen=True)
 class Page:
-    """One response page as received, plus what the client learned while checking it."""
+    """One response page as received, plus what the client learned while checking it.
+
+    `body` is stored as it is: bytes as received, or text where the client decoded it."""
 
     number: int
-    text: str
+    body: str | bytes
     request: dict[str, Any]
     records: int
     bad_records: list[BadRecord] = field(default_factory=list)
@@ -69,7 +71,7 @@ def land_window(
         if before is not None:
             before(load)
         for page in pages(quarantine_body):
-            load.add_page(page.number, page.text, records=page.records, request=page.request)
+            load.add_page(page.number, page.body, records=page.records, request=page.request)
             for bad in page.bad_records:
                 load.quarantine(bad.reason, bad.body, page_number=page.number, record_key=bad.key)
         with connect() as conn:

@@ -231,14 +231,19 @@ class WindowLoad:
             out.write(line)
 
     def add_page(
-        self, page_number: int, payload_text: str, *, records: int, request: dict[str, Any]
+        self, page_number: int, payload: str | bytes, *, records: int, request: dict[str, Any]
     ) -> None:
-        """Store one page's body exactly as received; `records` counts its usable records."""
+        """Store one page's body exactly as received; `records` counts its usable records.
+        Bytes are written as they are (the client checked they are UTF-8 JSON); text is
+        written as UTF-8."""
         request_text = json.dumps(request, sort_keys=True)
         with self._lock:
             # Named by arrival, not page number: an endpoint may land several bodies per page.
             body_file = self._spool_file(f"{self.pages:09d}.json")
-            body_file.write_text(payload_text, encoding="utf-8", newline="")
+            if isinstance(payload, bytes):
+                body_file.write_bytes(payload)
+            else:
+                body_file.write_text(payload, encoding="utf-8", newline="")
             self._page_meta.append((body_file.name, page_number, request_text, utc_now()))
             self.pages += 1
             self.records += records
