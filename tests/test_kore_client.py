@@ -147,3 +147,25 @@ def test_a_body_code_is_still_read_from_a_page_that_took_the_ids_path() -> None:
     body = RawdataIds.model_validate_json(text).model_dump(by_alias=True)
     error = _classify(httpx.Response(200), body, "rawdata page 1")
     assert isinstance(error, AuthenticationError)
+
+
+def test_each_record_is_split_out_as_the_bytes_kore_sent(sandbox) -> None:
+    odd = ["not an object", {"conversationId": " "}]
+    sandbox.kore.extra_records[DAY] = odd
+    pages = list(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
+    for page in pages:
+        assert page.split is not None
+        body = page.body if isinstance(page.body, bytes) else page.body.encode()
+        parsed = json.loads(body)
+        records = [bytes(record) for record in page.split.records]
+        # Byte for byte as they stand in the body, in its order, odd records included.
+        assert [json.loads(record) for record in records] == parsed["results"]
+        position = 0
+        for record in records:
+            position = body.index(record, position) + len(record)
+        assert json.loads(page.split.envelope) == {
+            key: value for key, value in parsed.items() if key != "results"
+        }
+    assert sum(len(page.split.records) for page in pages if page.split) == len(
+        sandbox.kore.conversations(DAY, include_below_threshold=False)
+    ) + len(odd)

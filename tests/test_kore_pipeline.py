@@ -25,7 +25,7 @@ MART_KEYS = {
 def snapshot(warehouse) -> dict[str, object]:
     """Row counts and keys of raw and of every mart."""
     snap: dict[str, object] = {
-        "raw_pages": warehouse.scalar("select count(*) from raw.kore__rawdata"),
+        "raw_rows": warehouse.scalar("select count(*) from raw.kore__rawdata"),
         "raw_records": warehouse.scalar("select count(*) from staging.base_kore__rawdata_records"),
     }
     for mart, key in MART_KEYS.items():
@@ -51,7 +51,21 @@ def test_every_conversation_of_a_window_lands_exactly_once(kore_only, sandbox) -
         math.ceil(len(sandbox.kore.conversations(d, include_below_threshold=False)) / 7)
         for d in days
     )
-    assert warehouse.scalar("select count(*) from raw.kore__rawdata") == per_day_pages
+    # One raw row per record, each beside its page's number and envelope.
+    assert warehouse.scalar("select count(*) from raw.kore__rawdata") == len(truth)
+    assert (
+        warehouse.scalar(
+            "select count(distinct (window_start, page_number)) from raw.kore__rawdata"
+        )
+        == per_day_pages
+    )
+    assert (
+        warehouse.scalar(
+            "select count(*) from raw.kore__rawdata "
+            "where page_envelope ->> '$.totalResults' is null"
+        )
+        == 0
+    )
     # Every dialect's fields arrive: start time, duration and agent on every interaction.
     assert (
         warehouse.scalar(

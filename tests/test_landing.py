@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.landing import Endpoint, WindowLoad, connect
+from pipeline.lib.landing import Endpoint, WindowLoad, connect, ensure_raw_schema
+from pipeline.lib.paging import split_records
 from pipeline.lib.windows import Window, days_between
 
 ENDPOINT = Endpoint("kore", "rawdata")
@@ -106,3 +107,42 @@ def test_windows() -> None:
         days_between(
             Window.for_day("2026-03-02").start.date(), Window.for_day("2026-03-01").start.date()
         )
+
+
+RECORDS = Endpoint("kore", "rawdata", "$.results[*]", record_rows=True)
+
+
+def test_an_endpoint_of_record_rows_lands_each_record_as_received(tmp_path: Path) -> None:
+    body = '{"results": [ {"Conversation ID": "c-1",  "x": 1.50},\n  "odd" ], "hasMore": false}'
+    split = split_records(body, "results", {"hasMore": False})
+    load = WindowLoad(RECORDS, WINDOW, "run-a", tmp_path / "spool")
+    with pytest.raises(ValueError, match="without its records split out"):
+        load.add_page(1, body, records=1, request={"page": 1})
+    load.add_page(1, body, records=1, request={"page": 1}, split=split)
+    with connect(tmp_path / "w.duckdb") as conn:
+        load.commit(conn)
+        load.discard()
+        rows = conn.execute(
+            "select page_number, request, page_envelope, payload from raw.kore__rawdata "
+            "order by payload"
+        ).fetchall()
+    assert rows == [
+        (1, '{"page": 1}', '{"hasMore": false}', '"odd"'),
+        (1, '{"page": 1}', '{"hasMore": false}', '{"Conversation ID": "c-1",  "x": 1.50}'),
+    ]
+
+
+def test_a_warehouse_of_page_rows_is_split_into_record_rows(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as conn:
+        _landed(tmp_path, conn, "run-a", '{"results": [{"id": "a"}, {"id": "b"}], "n": 2}', 2)
+        ensure_raw_schema(conn, [RECORDS])
+        rows = conn.execute(
+            "select run_id, page_number, page_envelope, payload from raw.kore__rawdata "
+            "order by payload"
+        ).fetchall()
+        ensure_raw_schema(conn, [RECORDS])  # a second time changes nothing
+        assert conn.execute("select count(*) from raw.kore__rawdata").fetchone() == (2,)
+    assert rows == [
+        ("run-a", 1, '{"n":2}', '{"id":"a"}'),
+        ("run-a", 1, '{"n":2}', '{"id":"b"}'),
+    ]

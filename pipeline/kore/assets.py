@@ -16,7 +16,7 @@ from pipeline.lib.landing import register_endpoint
 from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
 from pipeline.lib.warehouse import WarehouseResource, api_pool
 
-RAWDATA = register_endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS)
+RAWDATA = register_endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS, record_rows=True)
 RAWDATA_KEY = raw_asset_key(RAWDATA)
 
 
@@ -30,8 +30,8 @@ def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefini
         pool=api_pool("kore"),
         check_specs=raw_check_specs(RAWDATA_KEY, RAWDATA),
         description=(
-            "Kore.ai Quality AI rawdata pages for one UTC day, stored exactly as received in "
-            f"{RAWDATA.table}."
+            "Kore.ai Quality AI rawdata records for one UTC day, each stored exactly as "
+            f"received in {RAWDATA.table}, one row per record beside its page's envelope."
         ),
     )
     def kore_rawdata(

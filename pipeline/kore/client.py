@@ -31,6 +31,7 @@ from pipeline.lib.paging import (
     parse_page,
     record_keys,
     records_without_key,
+    split_records,
 )
 from pipeline.lib.redaction import Redactor
 from pipeline.lib.windows import Window
@@ -224,7 +225,15 @@ class KoreClient:
                         self._fetch_page, window, page_number + 1, on_invalid_body
                     )
                 good = len(envelope.results) - len(bad)
-                yield Page(page_number, response.body, body, records=good, bad_records=bad)
+                # Each record becomes a raw row of its own, as the bytes Kore sent.
+                split = split_records(
+                    response.body,
+                    "results",
+                    envelope.model_dump(by_alias=True, exclude={"results"}, exclude_unset=True),
+                )
+                yield Page(
+                    page_number, response.body, body, records=good, bad_records=bad, split=split
+                )
                 if last:
                     return
                 page_number += 1

@@ -85,7 +85,7 @@ def evaluate(
             for (k,) in conn.execute(
                 f"""
                 with records as (
-                    select unnest(json_extract(payload, '{endpoint.records_path}')) as record
+                    select {endpoint.records_sql} as record
                     from {endpoint.table}
                     where run_id in (select unnest(?)) and window_start in (select unnest(?))
                 )

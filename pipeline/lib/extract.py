@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from pipeline.lib.http import InvalidBodyHook, VendorHttp
-from pipeline.lib.landing import Endpoint, WindowLoad
+from pipeline.lib.landing import Endpoint, SplitPage, WindowLoad
 from pipeline.lib.windows import Window
 
 
@@ -35,6 +35,8 @@ class Page:
     request: dict[str, Any]
     records: int
     bad_records: list[BadRecord] = field(default_factory=list)
+    # The page taken apart, for an endpoint that lands one row per record.
+    split: SplitPage | None = None
 
 
 PageSource = Callable[[InvalidBodyHook], Iterable[Page]]
@@ -71,7 +73,13 @@ def land_window(
         if before is not None:
             before(load)
         for page in pages(quarantine_body):
-            load.add_page(page.number, page.body, records=page.records, request=page.request)
+            load.add_page(
+                page.number,
+                page.body,
+                records=page.records,
+                request=page.request,
+                split=page.split,
+            )
             for bad in page.bad_records:
                 load.quarantine(bad.reason, bad.body, page_number=page.number, record_key=bad.key)
         with connect() as conn:

@@ -1,7 +1,12 @@
 """Raw landing in DuckDB, written once for every vendor.
 
 Each page is stored exactly as received, with its vendor, endpoint, UTC window, extraction
-time and run id. While a window is read from the vendor its pages go to a spool: a directory
+time and run id. An endpoint of many records per page (`record_rows`) stores one row per
+record instead: the record's bytes exactly as received, beside its page's number, request and
+envelope (the page's other top-level keys). DuckDB groups rows by count (122,880 to a row
+group), so whole pages of hundreds of kilobytes never fill a row group: a large window then
+stays in memory until its commit, and every checkpoint rewrites a row group holding all of
+history. While a window is read from the vendor its pages go to a spool: a directory
 of that load alone, one file per page body, so memory stays flat however large the window and
 the warehouse is not held open (DuckDB allows one writing process) while the vendor is slow.
 At the end one warehouse transaction reads the spool in, deletes the window's rows from every
@@ -17,13 +22,14 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import msgspec
 
 from pipeline.lib.windows import Window
 
@@ -43,20 +49,33 @@ class Endpoint:
     name: str
     records_path: str | None = None
     known_keys: frozenset[str] = frozenset()
+    record_rows: bool = False
 
     @property
     def table(self) -> str:
         return f"{RAW_SCHEMA}.{self.vendor}__{self.name}"
+
+    @property
+    def records_sql(self) -> str:
+        """SQL for the records of one raw row (`payload`), as one row each."""
+        if self.record_rows:
+            return "payload"
+        return f"unnest(json_extract(payload, '{self.records_path}'))"
 
 
 _ENDPOINTS: dict[tuple[str, str], Endpoint] = {}
 
 
 def register_endpoint(
-    vendor: str, name: str, records_path: str | None = None, known_keys: Iterable[str] = ()
+    vendor: str,
+    name: str,
+    records_path: str | None = None,
+    known_keys: Iterable[str] = (),
+    *,
+    record_rows: bool = False,
 ) -> Endpoint:
     """Vendor modules declare their endpoints so every raw table exists before dbt runs."""
-    endpoint = Endpoint(vendor, name, records_path, frozenset(known_keys))
+    endpoint = Endpoint(vendor, name, records_path, frozenset(known_keys), record_rows)
     _ENDPOINTS[(vendor, name)] = endpoint
     return endpoint
 
@@ -70,8 +89,8 @@ def utc_now() -> datetime:
 
 
 # DuckDB's default (80% of RAM) lets a large window's commit keep gigabytes cached; landing
-# streams, so a bounded buffer pool costs nothing and keeps a step's memory flat.
-LANDING_MEMORY_LIMIT = "1GB"
+# streams, so a bounded buffer pool keeps a step's memory flat whatever the window.
+LANDING_MEMORY_LIMIT = "512MB"
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -107,10 +126,13 @@ def ensure_raw_schema(
     )
     conn.execute(_quarantine_ddl(QUARANTINE))
     for endpoint in endpoints if endpoints is not None else registered_endpoints():
-        conn.execute(_pages_ddl(endpoint.table))
+        if endpoint.record_rows:
+            _migrate_to_record_rows(conn, endpoint)
+        conn.execute(_raw_ddl(endpoint.table, record_rows=endpoint.record_rows))
 
 
-def _pages_ddl(table: str) -> str:
+def _raw_ddl(table: str, *, record_rows: bool) -> str:
+    envelope = "page_envelope json," if record_rows else ""
     return f"""
         create table if not exists {table} (
             vendor varchar not null,
@@ -119,11 +141,45 @@ def _pages_ddl(table: str) -> str:
             window_end timestamp not null,
             page_number integer not null,
             request json,
+            {envelope}
             payload json not null,
             extracted_at timestamp not null,
             run_id varchar not null
         )
     """
+
+
+def _migrate_to_record_rows(conn: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+    """A warehouse from before `record_rows` holds whole pages in this table: split them into
+    one row per record, in one transaction. Records and envelopes then come out of DuckDB's
+    JSON functions, so their whitespace is normalised; rows landed from now on keep the
+    vendor's bytes."""
+    schema, name = endpoint.table.split(".")
+    columns = {
+        column
+        for (column,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+    if not columns or "page_envelope" in columns:
+        return
+    records_key = str(endpoint.records_path).removeprefix("$.").removesuffix("[*]")
+    with _transaction(conn):
+        conn.execute(f"alter table {endpoint.table} rename to {name}__pages")
+        conn.execute(_raw_ddl(endpoint.table, record_rows=True))
+        conn.execute(
+            f"""
+            insert into {endpoint.table}
+            select vendor, endpoint, window_start, window_end, page_number, request,
+                   json_merge_patch(payload, json_object('{records_key}', null)),
+                   unnest(json_extract(payload, '{endpoint.records_path}')),
+                   extracted_at, run_id
+            from {schema}.{name}__pages
+            """
+        )
+        conn.execute(f"drop table {schema}.{name}__pages")
 
 
 def _quarantine_ddl(table: str) -> str:
@@ -145,6 +201,8 @@ def _quarantine_ddl(table: str) -> str:
 
 
 SPOOL_MAX_AGE_SECONDS = 24 * 3600
+# read_json_objects refuses larger elements; far above any QA record, and a clear error if not.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
 # Pages read into the warehouse per statement: a bounded batch keeps the commit's memory flat.
 COMMIT_BATCH_PAGES = 128
 _QUARANTINE_LINES = "quarantine.ndjson"
@@ -177,6 +235,18 @@ def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECOND
                 entry.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class SplitPage:
+    """A page taken apart by its client: `records` are each record's bytes exactly as they
+    stand in the body, `envelope` the JSON of the page's other top-level keys."""
+
+    envelope: str
+    records: Sequence[msgspec.Raw | bytes]
+
+    def records_array(self) -> bytes:
+        return b"[" + b",".join(self.records) + b"]"
+
+
 @dataclass
 class WindowLoad:
     """Lands one endpoint's pages for one window in one run; see the module docstring.
@@ -196,8 +266,9 @@ class WindowLoad:
     _carry: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)
     _spool_path: Path = field(init=False, repr=False)
     _open: bool = field(init=False, default=True, repr=False)
-    # (body file name, page number, request JSON, extracted at) of each spooled page.
-    _page_meta: list[tuple[str, int, str, datetime]] = field(
+    # (body file name, page number, request JSON, page envelope JSON or None, extracted at)
+    # of each spooled page.
+    _page_meta: list[tuple[str, int, str, str | None, datetime]] = field(
         init=False, default_factory=list, repr=False
     )
     _started_at: datetime = field(init=False, repr=False)
@@ -231,12 +302,28 @@ class WindowLoad:
             out.write(line)
 
     def add_page(
-        self, page_number: int, payload: str | bytes, *, records: int, request: dict[str, Any]
+        self,
+        page_number: int,
+        payload: str | bytes,
+        *,
+        records: int,
+        request: dict[str, Any],
+        split: SplitPage | None = None,
     ) -> None:
         """Store one page's body exactly as received; `records` counts its usable records.
         Bytes are written as they are (the client checked they are UTF-8 JSON); text is
-        written as UTF-8."""
+        written as UTF-8. An endpoint of `record_rows` stores the page's `split` instead:
+        its records as a JSON array of their bytes, one raw row each at commit."""
+        if self.endpoint.record_rows and split is None:
+            raise ValueError(
+                f"{self.endpoint.table} stores one row per record: page {page_number} of "
+                f"{self.window.label} came without its records split out"
+            )
         request_text = json.dumps(request, sort_keys=True)
+        envelope = None
+        if self.endpoint.record_rows and split is not None:
+            payload = split.records_array()
+            envelope = split.envelope
         with self._lock:
             # Named by arrival, not page number: an endpoint may land several bodies per page.
             body_file = self._spool_file(f"{self.pages:09d}.json")
@@ -244,7 +331,7 @@ class WindowLoad:
                 body_file.write_bytes(payload)
             else:
                 body_file.write_text(payload, encoding="utf-8", newline="")
-            self._page_meta.append((body_file.name, page_number, request_text, utc_now()))
+            self._page_meta.append((body_file.name, page_number, request_text, envelope, utc_now()))
             self.pages += 1
             self.records += records
 
@@ -330,22 +417,34 @@ class WindowLoad:
         self._open = False
 
     def _insert_pages(self, conn: duckdb.DuckDBPyConnection) -> None:
+        if self.endpoint.record_rows:
+            # Each spooled file is a JSON array of the page's records; `read_json_objects`
+            # yields each element's text exactly as it stands in the file.
+            envelope = "meta.envelope,"
+            body, content = (
+                "read_json_objects(?, format = 'array', filename = true, "
+                f"maximum_object_size = {MAX_RECORD_BYTES})",
+                "body.json",
+            )
+        else:
+            envelope, body, content = "", "read_text(?)", "body.content"
         for first in range(0, len(self._page_meta), COMMIT_BATCH_PAGES):
             batch = self._page_meta[first : first + COMMIT_BATCH_PAGES]
-            names, page_numbers, requests, extracted = (
+            names, page_numbers, requests, envelopes, extracted = (
                 list(column) for column in zip(*batch, strict=True)
             )
             conn.execute(
                 f"""
                 insert into {self.endpoint.table}
-                select ?, ?, ?, ?, meta.page_number, meta.request, body.content,
+                select ?, ?, ?, ?, meta.page_number, meta.request, {envelope} {content},
                        meta.extracted_at, ?
-                from read_text(?) as body
+                from {body} as body
                 inner join (
                     select
                         unnest(?::varchar[]) as file,
                         unnest(?::integer[]) as page_number,
                         unnest(?::varchar[]) as request,
+                        unnest(?::varchar[]) as envelope,
                         unnest(?::timestamp[]) as extracted_at
                 ) as meta
                     on parse_filename(body.filename) = meta.file
@@ -358,6 +457,7 @@ class WindowLoad:
                     names,
                     page_numbers,
                     requests,
+                    envelopes,
                     extracted,
                 ],
             )
@@ -389,8 +489,8 @@ class WindowLoad:
         for select_rowids_sql, params in self._carry:
             conn.execute(
                 f"""
-                insert into {table}
-                select vendor, endpoint, ?, ?, page_number, request, payload, extracted_at, ?
+                insert into {table} by name
+                select * replace (? as window_start, ? as window_end, ? as run_id)
                 from {table}
                 where rowid in ({select_rowids_sql})
                 """,

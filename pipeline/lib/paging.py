@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import msgspec
 from pydantic import BaseModel, ValidationError
 
 from pipeline.lib.extract import BadRecord
 from pipeline.lib.http import InvalidBodyHook, JsonResponse, VendorHTTPError
+from pipeline.lib.landing import SplitPage
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -70,3 +73,17 @@ def records_without_key(
         for index, record in enumerate(records)
         if key_of(record) is None
     ]
+
+
+@functools.cache
+def _records_struct(key: str) -> type[msgspec.Struct]:
+    # msgspec skips the page's other keys unparsed and keeps each element as its raw bytes.
+    return msgspec.defstruct("RecordsOnly", [(key, list[msgspec.Raw])])
+
+
+def split_records(body: str | bytes, key: str, envelope: dict[str, Any]) -> SplitPage:
+    """The records under `key` of a page already validated as a JSON object with a list
+    there, each as the exact bytes it was sent in, and the page's `envelope` (its other
+    top-level keys, as the client read them) as JSON."""
+    records = getattr(msgspec.json.decode(body, type=_records_struct(key)), key)
+    return SplitPage(json.dumps(envelope, sort_keys=True), records)

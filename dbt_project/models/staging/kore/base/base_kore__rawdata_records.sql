@@ -1,5 +1,6 @@
 -- One row per conversation record of a successful load, still as Kore's JSON.
--- Incremental: each build reads only the pages of loads it has not seen. A conversation re-sent
+-- Raw rows are already one per record (the landing splits pages into their records' bytes).
+-- Incremental: each build reads only the records of loads it has not seen. A conversation re-sent
 -- (on a later page, or in a window pulled later) keeps its latest copy: delete+insert on the
 -- conversation id replaces an older copy held from another load.
 {{ config(pre_hook="{{ delete_superseded_loads(current_raw_loads(source('kore', 'rawdata'))) }}") }}
@@ -8,27 +9,17 @@ with new_loads as (
     {{ new_loads(current_raw_loads(source('kore', 'rawdata'))) }}
 ),
 
-pages as (
+records as (
     select
         new_loads.loaded_window_start,
         new_loads.loaded_run_id,
-        raw_pages.extracted_at,
-        raw_pages.page_number,
-        raw_pages.payload
-    from {{ source('kore', 'rawdata') }} as raw_pages
+        raw_records.extracted_at,
+        raw_records.page_number,
+        raw_records.payload as record
+    from {{ source('kore', 'rawdata') }} as raw_records
     inner join new_loads
-        on raw_pages.window_start = new_loads.loaded_window_start
-        and raw_pages.run_id = new_loads.loaded_run_id
-),
-
-records as (
-    select
-        loaded_window_start,
-        loaded_run_id,
-        extracted_at,
-        page_number,
-        unnest(json_extract(payload, '$.results[*]')) as record
-    from pages
+        on raw_records.window_start = new_loads.loaded_window_start
+        and raw_records.run_id = new_loads.loaded_run_id
 ),
 
 identified as (
