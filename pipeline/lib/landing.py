@@ -132,6 +132,9 @@ def ensure_raw_schema(
 
 
 def _raw_ddl(table: str, *, record_rows: bool) -> str:
+    # ZSTD for the JSON, chosen rather than analysed: DuckDB's analysis of each segment's
+    # strings (dictionary, FSST) took longer than the rest of a commit of records, and ZSTD
+    # packs JSON text tighter (bench records: 3 MB against 93 MB for 100,000).
     envelope = "page_envelope json," if record_rows else ""
     return f"""
         create table if not exists {table} (
@@ -142,7 +145,7 @@ def _raw_ddl(table: str, *, record_rows: bool) -> str:
             page_number integer not null,
             request json,
             {envelope}
-            payload json not null,
+            payload json not null using compression zstd,
             extracted_at timestamp not null,
             run_id varchar not null
         )
