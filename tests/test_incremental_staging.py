@@ -9,6 +9,8 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
+
 from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipeline.sandbox.kore import render
 from pipeline.sandbox.kore_bulk import BulkDay
@@ -22,12 +24,12 @@ def _marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
     return {m: sorted(warehouse.query(f"select * from marts.{m}"), key=repr) for m in MARTS}
 
 
-def _full_refresh(warehouse: Warehouse, target: Path) -> None:
-    subprocess.run(
+def _dbt_build(warehouse: Warehouse, target: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [
             DBT_EXECUTABLE,
             "build",
-            "--full-refresh",
+            *flags,
             "--exclude-resource-type",
             "unit_test",
             "--project-dir",
@@ -39,7 +41,8 @@ def _full_refresh(warehouse: Warehouse, target: Path) -> None:
             "--quiet",
         ],
         env={**os.environ, "QA_WAREHOUSE_PATH": str(warehouse.path)},
-        check=True,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -61,14 +64,23 @@ def test_incremental_marts_equal_a_full_refresh_after_windows_change(
     before = _kore_interactions(warehouse)
     assert {day for day in before.values()} == {d.isoformat() for d in DAYS}
 
-    # The vendor's data changes: fewer conversations every day, the last day empty, and one
-    # conversation of the second day re-sent in the first day's window as well.
+    # The vendor's data changes: fewer conversations every day, the last day empty, one
+    # conversation of the second day re-sent in the first day's window as well, and one of the
+    # last day re-sent in the second day's window, no longer evaluated there. The last day's
+    # window keeps its load (the new pull finds it empty and is refused), so only the newer
+    # copy can tell the mart that that conversation's KPI rows must go.
+    flipped = render(sandbox.kore.conversations(DAYS[2], include_below_threshold=False)[0])
+    flipped_id = flipped.get("conversationId") or flipped.get("Conversation ID")
+    flipped["duration_status"] = "below_threshold"
     sandbox.kore.per_day = 25
     sandbox.kore.bulk_days[DAYS[2]] = BulkDay(DAYS[2], 0)
     moved = render(sandbox.kore.conversations(DAYS[1], include_below_threshold=False)[0])
     moved_id = moved.get("conversationId") or moved.get("Conversation ID")
     assert moved_id in before
     sandbox.kore.extra_records[DAYS[0]] = [moved]
+    sandbox.kore.extra_records[DAYS[1]] = [flipped]
+    kpis_of_flipped = "select count(*) from marts.fct_kpi_score where vendor_evaluation_id = ?"
+    assert warehouse.scalar(kpis_of_flipped, [flipped_id]) > 0
     failures = warehouse.run(DAYS[0], DAYS[-1])
     # A window that went empty is refused by its blocking check and keeps its last good load;
     # the marts are still rebuilt.
@@ -90,5 +102,22 @@ def test_incremental_marts_equal_a_full_refresh_after_windows_change(
         == 1
     )
 
-    _full_refresh(warehouse, tmp_path / "target")
+    assert warehouse.scalar(kpis_of_flipped, [flipped_id]) == 0
+
+    rebuilt = _dbt_build(warehouse, tmp_path / "target", "--full-refresh")
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
     assert _marts(warehouse) == incremental
+
+
+def test_a_mart_built_before_it_kept_load_keys_asks_for_a_full_refresh(
+    kore_only: Warehouse, tmp_path: Path
+) -> None:
+    warehouse = kore_only
+    assert warehouse.run(DAYS[0]) == []
+    with duckdb.connect(str(warehouse.path)) as conn:
+        conn.execute("alter table marts.fct_kpi_score drop column loaded_run_id")
+    build = _dbt_build(warehouse, tmp_path / "target")
+    assert build.returncode != 0
+    assert "--full-refresh --select fct_kpi_score" in build.stdout
+    assert _dbt_build(warehouse, tmp_path / "target", "--full-refresh").returncode == 0
+    assert warehouse.scalar("select count(loaded_run_id) from marts.fct_kpi_score") > 0

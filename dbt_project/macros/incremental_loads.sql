@@ -48,3 +48,59 @@
 {% macro current_loads_of(relation) -%}
     select distinct loaded_window_start, loaded_run_id from {{ relation }}
 {%- endmacro %}
+
+{# A mart fed by Kore's incremental staging and by other vendors' views keeps Kore's rows per
+   load, as staging does, and rebuilds the other vendors' rows (no load key, small) every time.
+   Before the insert it deletes:
+   - the rows without a load key, and those of loads no longer current in `conversations`;
+   - every row of a conversation that a load new to this mart carries, wherever it was held:
+     a conversation re-sent in another window, or no longer evaluated, leaves nothing stale.
+   The model then selects the rows without a load key and those of the loads it does not hold
+   (`rows_to_rebuild`), so an incremental build equals a full one (tested). With the vendor
+   switched off (`conversations` none) every row is rebuilt. #}
+{% macro delete_rows_to_rebuild(conversations, vendor) -%}
+    {%- if is_incremental() -%}
+    {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'loaded_run_id' not in held_columns -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built by a version without load keys: rebuild it once with `dbt build "
+            ~ "--full-refresh --select " ~ this.identifier ~ "`") }}
+    {%- endif -%}
+    delete from {{ this }} as held
+    {%- if conversations is not none %}
+    where held.loaded_run_id is null
+        or not exists (
+            select 1
+            from ({{ current_loads_of(conversations) }}) as current_loads
+            where current_loads.loaded_window_start = held.loaded_window_start
+                and current_loads.loaded_run_id = held.loaded_run_id
+        )
+        or (
+            held.vendor = '{{ vendor }}'
+            and held.vendor_evaluation_id in (
+                select conversations.conversation_id
+                from {{ conversations }} as conversations
+                inner join ({{ new_loads(current_loads_of(conversations)) }}) as new_loads
+                    using (loaded_window_start, loaded_run_id)
+            )
+        )
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The rows of `relation` that `delete_rows_to_rebuild` left to insert: those without a load key
+   and those of the loads this mart does not hold. A join rather than an `or exists` filter:
+   DuckDB then reads only the new loads' row groups (about 3x faster on a year). #}
+{% macro rows_to_rebuild(relation, conversations) -%}
+    {%- if is_incremental() and conversations is not none -%}
+    select * from {{ relation }} as rows
+    where rows.loaded_run_id is null
+    union all by name
+    select rows.*
+    from {{ relation }} as rows
+    inner join ({{ new_loads(current_loads_of(conversations)) }}) as new_loads
+        using (loaded_window_start, loaded_run_id)
+    {%- else -%}
+    select * from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,11 +1,23 @@
+-- Incremental: Kore's rows are kept per load and only new loads are added; the other vendors'
+-- rows are rebuilt every time (macros/incremental_loads.sql). A year of KPI rows is the
+-- largest mart, and rebuilding it was most of what a daily build's cost grew with.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild(ref('stg_kore__conversations') if var('using_kore', true) else none, 'kore') }}",
+) }}
+{%- set kore_conversations = ref('stg_kore__conversations') if var('using_kore', true) else none %}
+
 with kpis as (
-    select * from {{ ref('int_kpi_scores__unioned') }}
+    {{ rows_to_rebuild(ref('int_kpi_scores__unioned'), kore_conversations) }}
 )
 
 select
     {{ surrogate_key(['vendor', 'vendor_evaluation_id', 'kpi_key']) }} as kpi_score_id,
     {{ surrogate_key(['vendor', 'vendor_evaluation_id']) }} as evaluation_id,
     vendor,
+    vendor_evaluation_id,
     kpi_key as vendor_kpi_key,
     kpi_name,
     category_name,
@@ -16,5 +28,12 @@ select
     score_pct,
     weight,
     is_fatal,
-    is_failed
+    is_failed,
+    {% if kore_conversations is not none -%}
+    loaded_window_start,
+    loaded_run_id
+    {%- else -%}
+    cast(null as timestamp) as loaded_window_start,
+    cast(null as varchar) as loaded_run_id
+    {%- endif %}
 from kpis

@@ -34,5 +34,8 @@ select
     end as score_pct,
     metric_weight as weight,
     is_fatal_metric as is_fatal,
-    case when answer in ('yes', 'no') then answer = 'no' end as is_failed
+    case when answer in ('yes', 'no') then answer = 'no' end as is_failed,
+    -- The load the metric was parsed from: fct_kpi_score keeps Kore's rows per load.
+    loaded_window_start,
+    loaded_run_id
 from scored
