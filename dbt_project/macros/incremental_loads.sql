@@ -11,13 +11,18 @@
 {% macro delete_superseded_loads(current_loads) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as held
-    where not exists (
+    where not {{ held_load_is_current(current_loads) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# True when the row `held` belongs to one of `current_loads`. #}
+{% macro held_load_is_current(current_loads) -%}
+    exists (
         select 1
         from ({{ current_loads }}) as current_loads
         where current_loads.loaded_window_start = held.loaded_window_start
             and current_loads.loaded_run_id = held.loaded_run_id
     )
-    {%- endif -%}
 {%- endmacro %}
 
 {# The current loads this model does not hold yet. Models join their input to it on the load
@@ -69,12 +74,7 @@
     delete from {{ this }} as held
     {%- if conversations is not none %}
     where held.loaded_run_id is null
-        or not exists (
-            select 1
-            from ({{ current_loads_of(conversations) }}) as current_loads
-            where current_loads.loaded_window_start = held.loaded_window_start
-                and current_loads.loaded_run_id = held.loaded_run_id
-        )
+        or not {{ held_load_is_current(current_loads_of(conversations)) }}
         or (
             held.vendor = '{{ vendor }}'
             and held.vendor_evaluation_id in (
