@@ -1,6 +1,6 @@
 -- Incremental: Kore's rows are kept per load and only new loads are added; the other vendors'
 -- rows are rebuilt every time (macros/incremental_loads.sql). A year of KPI rows is the
--- largest mart, and rebuilding it was most of what a daily build's cost grew with.
+-- largest mart, and its rebuild was the biggest part of what a daily build's cost grew with.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
