@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -25,6 +26,7 @@ from pipeline.lib.http import (
     VendorHttp,
     VendorHTTPError,
 )
+from pipeline.lib.landing import SplitPage
 from pipeline.lib.paging import (
     RepeatGuard,
     check_page_cap,
@@ -42,6 +44,8 @@ KORE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Kore answers bad credentials with this body code, whatever the HTTP status.
 INVALID_CREDENTIALS_CODE = 4002
 TOKEN_RENEW_SECONDS = 50 * 60
+# Requests in flight at once while walking a window's pages.
+PAGES_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -164,33 +168,43 @@ class KoreClient:
     @staticmethod
     def _read_page(
         response: JsonResponse, what: str, on_invalid_body: InvalidBodyHook
-    ) -> tuple[RawdataIds | RawdataPage, list[str], list[BadRecord]]:
-        """The page's envelope, each record's key (for the repeat guard) and its unusable
-        records. A page whose every record has an id is read from its ids alone; any other
-        page is parsed in full, so that a bad record is quarantined with its body."""
+    ) -> tuple[RawdataIds | RawdataPage, list[str], list[BadRecord], SplitPage]:
+        """The page's envelope, each record's key (for the repeat guard), its unusable records
+        and its records split out for landing. A page whose every record has an id is read
+        from the bytes alone; any other page is parsed in full, so that a bad record is
+        quarantined with its body."""
         ids = response.expected
-        if isinstance(ids, RawdataIds):
-            keys = [record.value for record in ids.results]
-            if all(key is not None for key in keys):
-                return ids, [key for key in keys if key is not None], []
+        if isinstance(ids, RawdataIds) and all(key is not None for key in ids.keys):
+            split = SplitPage(json.dumps(ids.top_level, sort_keys=True), ids.records)
+            return ids, [key for key in ids.keys if key is not None], [], split
         page = parse_page(
             RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body
         )
         bad = records_without_key(page.results, conversation_id, what, "no conversation id")
-        return page, record_keys(page.results, conversation_id), bad
+        split = split_records(
+            response.body,
+            "results",
+            page.model_dump(by_alias=True, exclude={"results"}, exclude_unset=True),
+        )
+        return page, record_keys(page.results, conversation_id), bad, split
 
     def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
         """Yield each page of the window, stopping on whichever end signal comes first.
 
-        One request ahead: as soon as a page says another follows, that one is requested on a
-        worker thread, so Kore prepares it while this page is checked and spooled. Only a page
-        the previous one announced is requested: a clean window still takes exactly one request
-        per page."""
+        Requests run ahead on worker threads, so Kore prepares the next pages while this one
+        is checked and spooled: up to PAGES_AHEAD of the pages the last page announced
+        (`totalPages`), or only the next one when it announced no total. Only announced pages
+        are requested: a clean window still takes exactly one request per page."""
         repeats = RepeatGuard()
         records_seen = 0
         page_number = 1
-        ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kore-next-page")
-        pending: Future[tuple[dict[str, object], JsonResponse]] | None = None
+        ahead = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="kore-next-page")
+        pending: dict[int, Future[tuple[dict[str, object], JsonResponse]]] = {}
+
+        def request(number: int) -> None:
+            if number not in pending and number <= self.config.max_pages:
+                pending[number] = ahead.submit(self._fetch_page, window, number, on_invalid_body)
+
         try:
             while True:
                 check_page_cap(
@@ -200,44 +214,42 @@ class KoreClient:
                     self.config.max_pages,
                     "KORE_MAX_PAGES",
                 )
-                if pending is None:
-                    pending = ahead.submit(self._fetch_page, window, page_number, on_invalid_body)
-                body, response = pending.result()
-                pending = None
+                request(page_number)
+                body, response = pending.pop(page_number).result()
                 what = self._what(window, page_number)
-                envelope, keys, bad = self._read_page(response, what, on_invalid_body)
+                envelope, keys, bad, split = self._read_page(response, what, on_invalid_body)
                 if repeats.is_repeat(keys):
                     log.warning("kore: %s repeats an earlier page; stopping", what)
                     return
-                records_seen += len(envelope.results)
+                records_seen += len(keys)
                 last = (
-                    not envelope.results
+                    not keys
                     or envelope.has_more is False
-                    or len(envelope.results) < self.config.page_size
+                    or len(keys) < self.config.page_size
                     or (
                         envelope.total_results is not None
                         and records_seen >= envelope.total_results
                     )
                     or (envelope.total_pages is not None and page_number >= envelope.total_pages)
                 )
-                if not last and page_number < self.config.max_pages:
-                    pending = ahead.submit(
-                        self._fetch_page, window, page_number + 1, on_invalid_body
-                    )
-                good = len(envelope.results) - len(bad)
-                # Each record becomes a raw row of its own, as the bytes Kore sent.
-                split = split_records(
-                    response.body,
-                    "results",
-                    envelope.model_dump(by_alias=True, exclude={"results"}, exclude_unset=True),
-                )
+                if not last:
+                    announced = envelope.total_pages or page_number + 1
+                    for number in range(
+                        page_number + 1, min(page_number + PAGES_AHEAD, announced) + 1
+                    ):
+                        request(number)
                 yield Page(
-                    page_number, response.body, body, records=good, bad_records=bad, split=split
+                    page_number,
+                    response.body,
+                    body,
+                    records=len(keys) - len(bad),
+                    bad_records=bad,
+                    split=split,
                 )
                 if last:
                     return
                 page_number += 1
         finally:
-            # A walk that stops early (an error, a consumer that gave up) lets the request in
-            # flight finish rather than leave it running against a closed client.
+            # A walk that stops early (an error, a consumer that gave up) lets the requests in
+            # flight finish rather than leave them running against a closed client.
             ahead.shutdown(wait=True, cancel_futures=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import orjson
@@ -173,11 +173,12 @@ _UNPARSED: Any = object()
 class JsonResponse:
     """A JSON response: its body as received, and its body parsed.
 
-    When the request named the shape a good body has (`expect`) and the body validated as it,
-    `expected` holds that model and the full parse waits until `data` is first read: pydantic
-    validates a page's envelope from the bytes without building Python objects for the records
-    it ignores, which is most of a client's work per page. Such a body is also proven UTF-8
-    JSON, so `body` is the bytes as received and nothing is decoded unless `text` is read."""
+    When the request named the shape a good body has (`expect`) and the body was read as it,
+    `expected` holds what was read and the full parse waits until `data` is first read: the
+    envelope and ids come straight from the bytes, without Python objects for the parts of
+    the records nobody looks at, which is most of a client's work per page. Such a body is
+    also proven UTF-8 JSON, so `body` is the bytes as received and nothing is decoded unless
+    `text` is read."""
 
     def __init__(
         self,
@@ -185,7 +186,7 @@ class JsonResponse:
         content: bytes,
         text: str | None = None,
         data: Any = _UNPARSED,
-        expected: BaseModel | None = None,
+        expected: Any = None,
     ) -> None:
         self.status = status
         self.content = content
@@ -217,16 +218,37 @@ ErrorClassifier = Callable[[httpx.Response, Any, str], VendorHTTPError | None]
 InvalidBodyHook = Callable[[str, str, str], None]
 
 
-def _validate_expected(expect: type[BaseModel] | None, content: bytes) -> BaseModel | None:
+class ExpectedReader(Protocol):
+    """Reads a body of the expected shape straight from its bytes: None for a body of
+    another shape (or not UTF-8). What it returns carries the body's `top_level` keys."""
+
+    def read(self, content: bytes) -> Any: ...
+
+
+# The shape a good body has: a pydantic model, or a reader of the client's own.
+Expect = type[BaseModel] | ExpectedReader
+
+
+def _validate_expected(expect: Expect | None, content: bytes) -> Any:
     if expect is None:
         return None
-    try:
-        # From the bytes: decoding a page to `str` and pydantic encoding it back would cost
-        # more than the validation itself. Bytes that are not UTF-8 fail here and take the
-        # decoded-text path below.
-        return expect.model_validate_json(content)
-    except ValidationError:
-        return None
+    if isinstance(expect, type) and issubclass(expect, BaseModel):
+        try:
+            # From the bytes: decoding a page to `str` and pydantic encoding it back would
+            # cost more than the validation itself. Bytes that are not UTF-8 fail here and
+            # take the decoded-text path below.
+            return expect.model_validate_json(content)
+        except ValidationError:
+            return None
+    return expect.read(content)
+
+
+def _top_level(expected: Any) -> dict[str, Any]:
+    """The top-level keys of a body read as expected, for the vendor's error classifier."""
+    if isinstance(expected, BaseModel):
+        # Keys the model does not declare survive in its dump (extra="allow").
+        return expected.model_dump(by_alias=True)
+    return expected.top_level
 
 
 class _WaitRetryAfterOrBackoff:
@@ -299,7 +321,7 @@ class VendorHttp:
         what: str = "",
         on_invalid_body: InvalidBodyHook | None = None,
         rate_key: str | None = None,
-        expect: type[BaseModel] | None = None,
+        expect: Expect | None = None,
     ) -> JsonResponse:
         """Send one request, retrying what is worth retrying; returns the parsed JSON body.
 
@@ -353,7 +375,7 @@ class VendorHttp:
         headers: Mapping[str, str] | None,
         what: str,
         on_invalid_body: InvalidBodyHook | None,
-        expect: type[BaseModel] | None,
+        expect: Expect | None,
     ) -> JsonResponse:
         limiter.try_acquire(self.vendor)
         self.stats.requests += 1
@@ -375,11 +397,9 @@ class VendorHttp:
         )
         invalid: ValueError | None = None
         if expected is not None:
-            # Top-level keys the model does not declare survive in its dump (extra="allow"),
-            # so a vendor's body-code rules still see them.
             text: str | None = None
             data: Any = _UNPARSED
-            body = expected.model_dump(by_alias=True)
+            body = _top_level(expected)
         else:
             # Parsed once, here: the vendor's classifier and the caller both use this result.
             text = response.text

@@ -161,8 +161,9 @@ def _migrate_to_record_rows(conn: duckdb.DuckDBPyConnection, endpoint: Endpoint)
     columns = {
         column
         for (column,) in conn.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ?",
+            # duckdb_columns(), not information_schema: its first use in a process costs
+            # 30 ms, a tenth of landing a small window.
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
             [schema, name],
         ).fetchall()
     }
