@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -222,6 +223,10 @@ def child_dlt(env: dict[str, str], day: str, db: str, best: bool) -> dict[str, f
 
 
 def _child(kind: str, *args: str) -> dict[str, float]:
+    # Every measurement starts with the disk quiet: the gigabytes the one before wrote (a
+    # 1,000,000-record warehouse, the floor's table) would otherwise still be flushing while
+    # the next one writes its own, and slow whichever measurement happens to come next.
+    os.sync()
     command = [sys.executable, __file__, "--child", kind, *args]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -256,8 +261,6 @@ def _dbt(db: Path, *args: str) -> float:
 
 
 def _base_env() -> dict[str, str]:
-    import os
-
     return dict(os.environ)
 
 
@@ -320,9 +323,11 @@ def dbt_versus_hand(landed: Path, work: Path) -> dict[str, float]:
     for target in (by_dbt, by_hand):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(landed, target)
+    os.sync()  # the copies are flushed before either is timed
     dbt_seconds = _dbt(by_dbt, "build", "--exclude-resource-type", "unit_test")
     # The compiled SQL of the dbt run, read from its target directory.
     shutil.copytree(by_dbt.parent / "target", by_hand.parent / "target")
+    os.sync()
     hand_seconds = hand_sql(by_hand)
     return {"dbt_seconds": dbt_seconds, "hand_seconds": hand_seconds}
 
@@ -343,6 +348,7 @@ def build_history(env: dict[str, str], work: Path, history_days: int) -> Path:
 
 def new_day_cost(env: dict[str, str], db: Path, day: date) -> dict[str, float]:
     """What the daily run costs: land one new day, then `dbt build`."""
+    os.sync()
     landing = land_days(env, str(db), [day], f"new-day-{day}")["seconds"]
     build = _dbt(db, "build", "--exclude-resource-type", "unit_test")
     return {"landing_seconds": landing, "dbt_seconds": build, "total_seconds": landing + build}
@@ -405,7 +411,7 @@ def main() -> None:
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
-            "cpus": __import__("os").cpu_count(),
+            "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
