@@ -114,6 +114,8 @@ def test_a_clean_window_takes_exactly_one_request_per_page_and_none_twice(sandbo
     assert landed == records
     assert sandbox.kore.requests == math.ceil(records / 100)
     assert len(set(sandbox.kore.request_bodies)) == len(sandbox.kore.request_bodies)
+    # Counted by the client too, with requests in flight on two threads.
+    assert client.http.stats.requests == sandbox.kore.requests
 
 
 def test_a_prerendered_bulk_day_serves_the_same_bytes() -> None:

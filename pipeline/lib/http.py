@@ -145,6 +145,17 @@ class RequestStats:
     retries: int = 0
     malformed_bodies: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    # A client may have several requests in flight on worker threads (Kore's pages ahead).
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count(self, what: str) -> None:
+        """Add one to `requests`, `retries` or `malformed_bodies`."""
+        with self._lock:
+            setattr(self, what, getattr(self, what) + 1)
+
+    def count_status(self, status: int) -> None:
+        with self._lock:
+            self.statuses[status] += 1
 
     def as_metadata(self) -> dict[str, int]:
         return {
@@ -355,7 +366,7 @@ class VendorHttp:
         )
 
     def _before_sleep(self, retry_state: RetryCallState) -> None:
-        self.stats.retries += 1
+        self.stats.count("retries")
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         log.warning(
             "%s: retrying after attempt %d: %s (waiting %.1fs)",
@@ -378,7 +389,7 @@ class VendorHttp:
         expect: Expect | None,
     ) -> JsonResponse:
         limiter.try_acquire(self.vendor)
-        self.stats.requests += 1
+        self.stats.count("requests")
         request = self._client.build_request(
             method, path.lstrip("/"), json=json_body, params=params, headers=headers
         )
@@ -391,7 +402,7 @@ class VendorHttp:
             raise RetryableError(
                 f"{label}: {type(exc).__name__}: {self.redactor.text(str(exc))}"
             ) from None
-        self.stats.statuses[response.status_code] += 1
+        self.stats.count_status(response.status_code)
         expected = (
             _validate_expected(expect, response.content) if response.status_code < 400 else None
         )
@@ -416,7 +427,7 @@ class VendorHttp:
             raise error
 
         if invalid is not None:
-            self.stats.malformed_bodies += 1
+            self.stats.count("malformed_bodies")
             reason = f"invalid JSON ({invalid}) in a {len(response.text)}-character body"
             if on_invalid_body is not None:
                 on_invalid_body(what, response.text, reason)
