@@ -1,0 +1,71 @@
+"""`make bench` end to end on tiny windows: every measurement runs and the report holds
+together. Its speed targets live in the benchmark itself, never here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "run.py"),
+            "--sizes",
+            "300,700",
+            "--rounds",
+            "1",
+            "--history",
+            "1,2",
+            # dlt (an optional extra) only runs on a window the bench measures: not this time.
+            "--dlt-size",
+            "1",
+            "--results",
+            str(results),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = json.loads((results / "latest.json").read_text())
+    assert sorted(report["sizes"]) == ["300", "700"]
+    for size, row in report["sizes"].items():
+        # Every record of the window landed, and each path has a rate, a memory and a ratio.
+        assert row["records"] == int(size)
+        for key in ("ours", "floor", "sandbox"):
+            assert row[f"{key}_records_per_second"] > 0, key
+        assert row["ours_peak_rss_mb"] > 0 and row["floor_peak_rss_mb"] > 0
+        assert row["landing_vs_floor"] == (
+            row["ours_records_per_second"] / row["floor_records_per_second"]
+        )
+        assert 0 < row["sequential_limit"] < 1
+        assert row["dbt_build_seconds"] > 0 and row["hand_sql_seconds"] > 0
+    for days in ("1", "2"):
+        cost = report["new_day"][days]
+        assert cost["total_seconds"] == cost["landing_seconds"] + cost["dbt_seconds"]
+    targets = report["targets"]
+    assert set(targets) == {
+        "landing_vs_floor",
+        "dbt_vs_hand_largest",
+        "new_day_long_vs_short",
+        "vs_dlt_best",
+    }
+    assert targets["vs_dlt_best"]["measured"] is None
+    # The printed table is the stored one, and --report prints it again the same way.
+    assert "Targets:" in done.stdout
+    again = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--report", str(results / "latest.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert again.stdout.splitlines()[2:] == done.stdout.splitlines()[2:]
