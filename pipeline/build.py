@@ -110,7 +110,8 @@ def build_defs() -> Definitions:
         if a.key not in (raw_asset_key(USERS), raw_asset_key(GROUPS))
     ]
 
-    # Freshness per vendor: yesterday's partition of its main endpoint is in by 06:00 UTC.
+    # Freshness per vendor: yesterday's partition of its main endpoint is in by 06:00 UTC
+    # (partition checks rather than FreshnessPolicy: DECISIONLOG, "Freshness of a vendor's days").
     freshness = build_time_partition_freshness_checks(
         assets=[RAWDATA_KEY, raw_asset_key(EVALUATIONS), raw_asset_key(ANALYSES)],
         deadline_cron="0 6 * * *",
