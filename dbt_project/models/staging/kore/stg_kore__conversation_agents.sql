@@ -2,8 +2,21 @@
 -- Incremental, like the conversations.
 {{ config(pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}") }}
 
+{#- Every documented spelling of each agent field, first match wins. -#}
+{%- set fields = {
+    'agent_id': ['Agent ID', 'agentId', 'agent_id'],
+    'agent_name': ['Agent Name', 'agentName', 'agent_name'],
+    'agent_email': ['Agent Email', 'agentEmail', 'agent_email'],
+    'agent_started_at': ['Agent Start Time', 'agentStartTime'],
+} %}
+
 with conversations as (
-    select conversation_id, loaded_window_start, loaded_run_id, record
+    select
+        conversation_id,
+        loaded_window_start,
+        loaded_run_id,
+        -- Read once: the list and its length come from the same parse.
+        json_extract(record, '$.Agents[*]') as agents
     from {{ ref('base_kore__rawdata_records') }} as base
     inner join ({{ new_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}) as new_loads
         using (loaded_window_start, loaded_run_id)
@@ -14,9 +27,15 @@ agents as (
         conversation_id,
         loaded_window_start,
         loaded_run_id,
-        unnest(json_extract(record, '$.Agents[*]')) as agent,
-        unnest(range(1, len(json_extract(record, '$.Agents[*]')) + 1)) as agent_position
+        unnest(agents) as agent,
+        unnest(range(1, len(agents) + 1)) as agent_position
     from conversations
+),
+
+-- Each agent parsed once (see json_text_list).
+extracted as (
+    select *, {{ json_text_list('agent', fields) }} as texts
+    from agents
 ),
 
 final as (
@@ -25,13 +44,11 @@ final as (
         loaded_window_start,
         loaded_run_id,
         agent_position,
-        {{ json_text('agent', ['Agent ID', 'agentId', 'agent_id']) }} as agent_id,
-        {{ json_text('agent', ['Agent Name', 'agentName', 'agent_name']) }} as agent_name,
-        {{ normalize_email(json_text('agent', ['Agent Email', 'agentEmail', 'agent_email'])) }}
-            as agent_email,
-        {{ to_utc_timestamp(json_text('agent', ['Agent Start Time', 'agentStartTime'])) }}
-            as agent_started_at
-    from agents
+        {{ json_field('texts', fields, 'agent_id') }} as agent_id,
+        {{ json_field('texts', fields, 'agent_name') }} as agent_name,
+        {{ normalize_email(json_field('texts', fields, 'agent_email')) }} as agent_email,
+        {{ to_utc_timestamp(json_field('texts', fields, 'agent_started_at')) }} as agent_started_at
+    from extracted
 )
 
 select * from final

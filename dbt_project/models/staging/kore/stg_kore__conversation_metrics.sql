@@ -2,8 +2,23 @@
 -- name then stands in as its key. Incremental, like the conversations.
 {{ config(pre_hook="{{ delete_superseded_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}") }}
 
+{#- Every documented spelling of each metric field, first match wins. -#}
+{%- set fields = {
+    'metric_id': ['Metric ID', 'metricId', 'metric_id'],
+    'metric_name': ['Metric Name', 'metricName', 'metric_name'],
+    'metric_weight': ['Metric Weight', 'metricWeight'],
+    'metric_negative_weight': ['Metric Negative Weight', 'metricNegativeWeight'],
+    'qualification': ['Qualification', 'qualification'],
+    'is_fatal_metric': ['isFatalError', 'Is Fatal Error'],
+} %}
+
 with conversations as (
-    select conversation_id, loaded_window_start, loaded_run_id, record
+    select
+        conversation_id,
+        loaded_window_start,
+        loaded_run_id,
+        -- Read once: the list and its length come from the same parse.
+        json_extract(record, '$.Metrics[*]') as metrics
     from {{ ref('base_kore__rawdata_records') }} as base
     inner join ({{ new_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}) as new_loads
         using (loaded_window_start, loaded_run_id)
@@ -14,9 +29,15 @@ metrics as (
         conversation_id,
         loaded_window_start,
         loaded_run_id,
-        unnest(json_extract(record, '$.Metrics[*]')) as metric,
-        unnest(range(1, len(json_extract(record, '$.Metrics[*]')) + 1)) as metric_position
+        unnest(metrics) as metric,
+        unnest(range(1, len(metrics) + 1)) as metric_position
     from conversations
+),
+
+-- Each metric parsed once (see json_text_list).
+extracted as (
+    select *, {{ json_text_list('metric', fields) }} as texts
+    from metrics
 ),
 
 renamed as (
@@ -25,15 +46,15 @@ renamed as (
         loaded_window_start,
         loaded_run_id,
         metric_position,
-        {{ json_text('metric', ['Metric ID', 'metricId', 'metric_id']) }} as metric_id,
-        {{ json_text('metric', ['Metric Name', 'metricName', 'metric_name']) }} as metric_name,
-        {{ json_number('metric', ['Metric Weight', 'metricWeight']) }} as metric_weight,
-        coalesce({{ json_number('metric', ['Metric Negative Weight', 'metricNegativeWeight']) }}, 0)
+        {{ json_field('texts', fields, 'metric_id') }} as metric_id,
+        {{ json_field('texts', fields, 'metric_name') }} as metric_name,
+        try_cast({{ json_field('texts', fields, 'metric_weight') }} as double) as metric_weight,
+        coalesce(try_cast({{ json_field('texts', fields, 'metric_negative_weight') }} as double), 0)
             as metric_negative_weight,
-        {{ json_text('metric', ['Qualification', 'qualification']) }} as qualification,
-        coalesce({{ json_boolean('metric', ['isFatalError', 'Is Fatal Error']) }}, false)
+        {{ json_field('texts', fields, 'qualification') }} as qualification,
+        coalesce(try_cast({{ json_field('texts', fields, 'is_fatal_metric') }} as boolean), false)
             as is_fatal_metric
-    from metrics
+    from extracted
 ),
 
 final as (

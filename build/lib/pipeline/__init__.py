@@ -1,0 +1,1 @@
+"""qa-warehouse: contact-centre QA data from several vendors into one DuckDB warehouse."""

@@ -1,0 +1,138 @@
+"""`qa-warehouse`: demo, run and sandbox, as CONTRACT.md describes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from pipeline.lib.settings import ALL_VENDORS, VendorConfigError
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a YYYY-MM-DD date") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa-warehouse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run everything against the built-in sandbox")
+    demo.add_argument("--days", type=int, default=7, help="how many past UTC days to load")
+
+    run = commands.add_parser("run", help="load UTC days from the configured vendors")
+    run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
+    run.add_argument("--end", type=_day, required=True, help="last day (inclusive), YYYY-MM-DD")
+    run.add_argument("--vendor", action="append", choices=ALL_VENDORS, help="only this vendor")
+
+    commands.add_parser("status", help="per vendor: last window, rows, quarantine, pending work")
+
+    sandbox = commands.add_parser("sandbox", help="serve the vendor sandbox alone")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument(
+        "--kore-bulk-day",
+        action="append",
+        default=[],
+        metavar="DAY=COUNT",
+        help="serve COUNT Kore conversations on DAY from a template (the benchmark's windows)",
+    )
+    sandbox.add_argument(
+        "--no-rate-limits", action="store_true", help="switch every vendor's rate limit off"
+    )
+
+    for sub in (demo, run):
+        sub.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
+    return parser
+
+
+def _report(failures: list, analytics_path: str) -> int:
+    from pipeline.summary import marts_summary
+
+    if failures:
+        print("qa-warehouse: some work failed:", file=sys.stderr)
+        for failure in failures:
+            print(f"  - {failure}", file=sys.stderr)
+    if os.path.exists(analytics_path):
+        print(marts_summary(analytics_path))
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("pipeline").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    if args.command == "sandbox":
+        from pipeline.sandbox.kore_bulk import BulkDay
+        from pipeline.sandbox.server import SandboxServer
+
+        with SandboxServer(port=args.port) as server:
+            for spec in args.kore_bulk_day:
+                day, _, count = spec.partition("=")
+                server.kore.bulk_days[_day(day)] = BulkDay(_day(day), int(count))
+            if args.no_rate_limits:
+                server.remove_rate_limits()
+            print(f"vendor sandbox on {server.url}; point a vendor at it with:", flush=True)
+            for name, value in server.env().items():
+                print(f"  export {name}={value}", flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return 0
+
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.runner import run_pipeline
+
+    if args.command == "status":
+        from pipeline.build import RAW_JOBS, build_defs
+        from pipeline.lib.settings import enabled_vendors
+        from pipeline.status import vendor_status
+
+        defs = build_defs()
+        crons = {v: defs.resolve_schedule_def(f"{v}_daily").cron_schedule for v in RAW_JOBS}
+        print(
+            vendor_status(WarehouseSettings().absolute().warehouse_path, crons, enabled_vendors())
+        )
+        return 0
+
+    level = "INFO" if verbose else "WARNING"
+    try:
+        if args.command == "demo":
+            from pipeline.sandbox.server import SandboxServer
+
+            yesterday = datetime.now(UTC).date() - timedelta(days=1)
+            start = yesterday - timedelta(days=max(args.days, 1) - 1)
+            with SandboxServer() as server:
+                os.environ.update(server.env())
+                # The real vendors' per-minute limits would make a local demo crawl: lift them
+                # on both sides (the tests exercise the real limits).
+                server.evaluagent.limit_per_minute = 100_000
+                os.environ.setdefault("EVALUAGENT_REQUESTS_PER_MINUTE", "100000")
+                print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
+                failures = run_pipeline(start, yesterday, log_level=level)
+        else:
+            if args.end < args.start:
+                print("qa-warehouse: --end is before --start", file=sys.stderr)
+                return 2
+            failures = run_pipeline(args.start, args.end, args.vendor, log_level=level)
+    except VendorConfigError as exc:
+        print(f"qa-warehouse: {exc}", file=sys.stderr)
+        return 2
+    analytics = WarehouseSettings().absolute().analytics_path
+    return _report(failures, str(analytics))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

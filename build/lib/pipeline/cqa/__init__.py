@@ -1,0 +1,1 @@
+"""Exotel CQA: analyses pulled by date window, with their interactions."""

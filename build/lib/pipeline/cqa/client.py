@@ -1,0 +1,286 @@
+"""Exotel CQA client: X-API-Key, the response envelope and its error codes, List Analyses with
+its 31-day and 10,000-offset limits (a window with more analyses is split), analysis detail and
+interaction detail."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.lib.extract import Page
+from pipeline.lib.http import (
+    AuthenticationError,
+    ClientRequestError,
+    InvalidBodyHook,
+    RateBudget,
+    RetryableError,
+    VendorHttp,
+    VendorHTTPError,
+    parse_retry_after,
+)
+from pipeline.lib.paging import (
+    PaginationError,
+    RepeatGuard,
+    check_page_cap,
+    parse_page,
+    record_keys,
+    records_without_key,
+)
+from pipeline.lib.redaction import Redactor
+from pipeline.lib.windows import Window
+
+log = logging.getLogger(__name__)
+
+PAGE_LIMIT = 100  # List Analyses: limit 1..100
+MAX_OFFSET = 10_000  # List Analyses: offset 0..10000
+MIN_SPLIT = timedelta(minutes=1)
+
+
+class DuplicateError(ClientRequestError):
+    """CQA already has an interaction with this external id: it was submitted before."""
+
+
+class EnvelopeData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    analyses: list[Any]
+    pagination: dict[str, Any] | None = None
+
+
+class AnalysesPage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    data: EnvelopeData
+
+
+def analysis_id(record: Any) -> str | None:
+    if isinstance(record, dict) and isinstance(record.get("analysis_id"), str):
+        return record["analysis_id"]
+    return None
+
+
+def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
+    if response.status_code < 400 or not isinstance(body, dict):
+        return None
+    code = (body.get("error") or {}).get("code")
+    message = body.get("message") or ""
+    text = f"{label}: HTTP {response.status_code} {code}: {message}".rstrip(": ")
+    if code == "UNAUTHORIZED" or response.status_code in (401, 403):
+        return AuthenticationError(
+            f"{text} (check CQA_API_KEY and CQA_ACCOUNT_ID)", status=response.status_code
+        )
+    if code in ("RATE_LIMIT_EXCEEDED", "TOO_MANY_JOBS") or response.status_code == 429:
+        return RetryableError(
+            text,
+            status=response.status_code,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if code == "DUPLICATE":
+        return DuplicateError(text, status=response.status_code)
+    if code == "INTERNAL_ERROR" or response.status_code >= 500:
+        return RetryableError(text, status=response.status_code)
+    return ClientRequestError(text, status=response.status_code)
+
+
+@dataclass(frozen=True)
+class CqaConfig:
+    base_url: str
+    account_id: str
+    api_key: str
+    get_requests_per_minute: int = 300
+    post_requests_per_minute: int = 100
+    rate_period_seconds: float = 60.0
+    max_pages: int = 200
+    max_attempts: int = 6
+    backoff_initial: float = 0.5
+    timeout: float = 30.0
+
+
+class CqaClient:
+    def __init__(self, config: CqaConfig) -> None:
+        self.config = config
+        self.redactor = Redactor([config.api_key])
+        common = {
+            "headers": {"X-API-Key": config.api_key, "Content-Type": "application/json"},
+            "redactor": self.redactor,
+            "timeout": config.timeout,
+            "max_attempts": config.max_attempts,
+            "backoff_initial": config.backoff_initial,
+            "classify": _classify,
+        }
+        scope = f"cqa:{config.account_id}"
+        # CQA limits GETs and ingest POSTs separately per tenant.
+        self.http = VendorHttp(
+            "cqa",
+            config.base_url,
+            budget=RateBudget(config.get_requests_per_minute, config.rate_period_seconds),
+            budget_scope=scope + ":get",
+            **common,
+        )
+        self.ingest_http = VendorHttp(
+            "cqa",
+            config.base_url,
+            budget=RateBudget(config.post_requests_per_minute, config.rate_period_seconds),
+            budget_scope=scope + ":post",
+            **common,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+        self.ingest_http.close()
+
+    @property
+    def account_path(self) -> str:
+        return f"api/v1/accounts/{self.config.account_id}"
+
+    def _list_once(
+        self, window: Window, offset: int, on_invalid_body: InvalidBodyHook
+    ) -> tuple[AnalysesPage, str, dict[str, Any]]:
+        body = {
+            "other_filters": [
+                {
+                    "field": "date",
+                    "operator": "range",
+                    "value": {
+                        "start_date": window.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "end_date": (window.end - timedelta(seconds=1)).strftime(
+                            "%Y-%m-%dT%H:%M:%SZ"
+                        ),
+                    },
+                }
+            ]
+        }
+        params = {"limit": PAGE_LIMIT, "offset": offset}
+        what = f"analyses of {window.label} at offset {offset}"
+        response = self.http.request_json(
+            "POST",
+            f"{self.account_path}/analyses",
+            params=params,
+            json_body=body,
+            what=what,
+            on_invalid_body=on_invalid_body,
+        )
+        page = parse_page(
+            AnalysesPage, response, vendor="cqa", what=what, on_invalid=on_invalid_body
+        )
+        return page, response.text, {**params, **body}
+
+    def analysis_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
+        """Every analysis of the window. Past 10,000 + 100 analyses CQA cannot page further, so
+        the window is split in halves until each part fits."""
+        first, text, request = self._list_once(window, 0, on_invalid_body)
+        total = (first.data.pagination or {}).get("total")
+        if isinstance(total, int) and total > MAX_OFFSET + PAGE_LIMIT:
+            if window.end - window.start <= MIN_SPLIT:
+                raise PaginationError(
+                    f"cqa analyses of {window.label}: {total} analyses in one minute, more than "
+                    "List Analyses can page through"
+                )
+            middle = window.start + (window.end - window.start) / 2
+            middle = middle.replace(microsecond=0)
+            log.info("cqa: %s has %s analyses; splitting at %s", window.label, total, middle)
+            yield from self.analysis_pages(Window(window.start, middle), on_invalid_body)
+            yield from self.analysis_pages(Window(middle, window.end), on_invalid_body)
+            return
+        yield from self._walk(window, first, text, request, on_invalid_body)
+
+    def _walk(
+        self,
+        window: Window,
+        page: AnalysesPage,
+        text: str,
+        request: dict[str, Any],
+        on_invalid_body: InvalidBodyHook,
+    ) -> Iterator[Page]:
+        repeats = RepeatGuard()
+        offset = 0
+        number = 1
+        while True:
+            records = page.data.analyses
+            what = f"analyses of {window.label} at offset {offset}"
+            if repeats.is_repeat(record_keys(records, analysis_id)):
+                log.warning("cqa: %s repeats an earlier page; stopping", what)
+                return
+            bad = records_without_key(records, analysis_id, what, "no analysis_id")
+            yield Page(number, text, request, records=len(records) - len(bad), bad_records=bad)
+            total = (page.data.pagination or {}).get("total")
+            offset += len(records)
+            if (
+                not records
+                or len(records) < PAGE_LIMIT
+                or (isinstance(total, int) and offset >= total)
+                or offset > MAX_OFFSET
+            ):
+                return
+            number += 1
+            check_page_cap(
+                "cqa", f"analyses of {window.label}", number, self.config.max_pages, "CQA_MAX_PAGES"
+            )
+            page, text, request = self._list_once(window, offset, on_invalid_body)
+
+    def analysis_detail(self, analysis: str, number: int, on_invalid_body: InvalidBodyHook) -> Page:
+        response = self.http.request_json(
+            "GET",
+            f"{self.account_path}/analyses/{analysis}",
+            what=f"analysis {analysis}",
+            on_invalid_body=on_invalid_body,
+        )
+        return Page(number, response.text, {"analysis_id": analysis}, records=1)
+
+    def interaction(self, interaction: str, number: int, on_invalid_body: InvalidBodyHook) -> Page:
+        response = self.http.request_json(
+            "GET",
+            f"{self.account_path}/ingress/interactions/{interaction}",
+            what=f"interaction {interaction}",
+            on_invalid_body=on_invalid_body,
+        )
+        return Page(number, response.text, {"interaction_id": interaction}, records=1)
+
+    # --- push -----------------------------------------------------------------------------
+
+    def submit_batch(self, interactions: list[dict[str, Any]]) -> dict[str, Any]:
+        """POST at most 100 interactions as one batch job; returns the job (`id`, counts)."""
+        if not 1 <= len(interactions) <= 100:
+            raise ValueError(f"a CQA batch holds 1 to 100 interactions, not {len(interactions)}")
+        response = self.ingest_http.request_json(
+            "POST",
+            f"{self.account_path}/ingress/interactions/batch",
+            json_body={"interactions": interactions},
+            what=f"batch of {len(interactions)} interactions",
+        )
+        return response.data["data"]
+
+    def batch_pages(self, batch_id: str, size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every page of a batch job's tracking (pages are zero-based)."""
+        page = 0
+        while True:
+            check_page_cap(
+                "cqa", f"batch {batch_id}", page + 1, self.config.max_pages, "CQA_MAX_PAGES"
+            )
+            response = self.http.request_json(
+                "GET",
+                f"{self.account_path}/ingress/interactions/batch/{batch_id}",
+                params={"page": page, "size": size},
+                what=f"batch {batch_id} page {page}",
+            )
+            data = response.data["data"]
+            yield data
+            pagination = data.get("pagination") or {}
+            total_pages = pagination.get("total_pages")
+            if not data.get("interactions") or total_pages is None or page + 1 >= total_pages:
+                return
+            page += 1
+
+    def interaction_data(self, interaction: str) -> dict[str, Any]:
+        response = self.http.request_json(
+            "GET",
+            f"{self.account_path}/ingress/interactions/{interaction}",
+            what=f"interaction {interaction}",
+        )
+        return response.data["data"]

@@ -1,0 +1,1 @@
+"""EvaluAgent: evaluations with line items, users and groups, conversation analytics."""

@@ -1,0 +1,200 @@
+"""EvaluAgent raw assets: evaluations by `published_at` day, their details, users and groups,
+and (behind a setting) conversation analytics by `contact_date` day."""
+
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+
+from pipeline.evaluagent.details import DetailPlan, carry_forward, detail_pages, plan_details
+from pipeline.evaluagent.resources import EvaluAgentResource
+from pipeline.lib.checks import raw_check_specs
+from pipeline.lib.landing import register_endpoint
+from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
+from pipeline.lib.warehouse import WarehouseResource, api_pool
+from pipeline.lib.windows import SNAPSHOT
+
+EVALUATIONS = register_endpoint(
+    "evaluagent",
+    "evaluations",
+    "$.data[*].attributes",
+    (
+        "reference",
+        "status",
+        "evaluation_type",
+        "outcome",
+        "score",
+        "max_score",
+        "auto_failed",
+        "auto_fail_count",
+        "published_at",
+        "date_published",
+        "created_at",
+        "updated_at",
+        "agent_name",
+        "evaluator_name",
+        "scorecard_id",
+        "scorecard_name",
+        "contact_reference",
+    ),
+)
+EVALUATION_DETAILS = register_endpoint("evaluagent", "evaluation_details")
+USERS = register_endpoint("evaluagent", "users")
+GROUPS = register_endpoint("evaluagent", "groups")
+CONVERSATIONS = register_endpoint("evaluagent", "conversations")
+
+
+def build_evaluagent_assets(
+    partitions_def: PartitionsDefinition, *, analytics_enabled: bool
+) -> list[AssetsDefinition]:
+    common = {
+        "group_name": "evaluagent",
+        "kinds": {"python", "duckdb"},
+        "pool": api_pool("evaluagent"),
+    }
+    partitioned = {
+        **common,
+        "partitions_def": partitions_def,
+        "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
+    }
+
+    @asset(
+        key=raw_asset_key(EVALUATIONS),
+        check_specs=raw_check_specs(raw_asset_key(EVALUATIONS), EVALUATIONS),
+        description="Evaluations published in the UTC day (list pages with their contacts).",
+        **partitioned,
+    )
+    def evaluagent_evaluations(
+        context: AssetExecutionContext, evaluagent: EvaluAgentResource, duckdb: WarehouseResource
+    ) -> MaterializeResult:
+        client = evaluagent.client()
+        try:
+            return materialize_windows(
+                context,
+                duckdb,
+                EVALUATIONS,
+                client.http,
+                lambda window: lambda on_bad: client.evaluation_pages(window, on_bad),
+            )
+        finally:
+            client.close()
+
+    @asset(
+        key=raw_asset_key(EVALUATION_DETAILS),
+        check_specs=raw_check_specs(raw_asset_key(EVALUATION_DETAILS), EVALUATION_DETAILS),
+        deps=[raw_asset_key(EVALUATIONS)],
+        description=(
+            "Line items, sections and feedback of the day's evaluations, fetched only for ids "
+            "that are new or whose updated_at changed (detail calls have a daily limit)."
+        ),
+        **partitioned,
+    )
+    def evaluagent_evaluation_details(
+        context: AssetExecutionContext, evaluagent: EvaluAgentResource, duckdb: WarehouseResource
+    ) -> MaterializeResult:
+        client = evaluagent.client()
+        plans: dict[object, DetailPlan] = {}
+
+        def plan_for(window):
+            with duckdb.get_connection() as conn:
+                plans[window] = plan_details(conn, EVALUATIONS, EVALUATION_DETAILS, window)
+            return plans[window]
+
+        def counts() -> dict[str, MetadataValue]:
+            return {
+                "details_fetched": MetadataValue.int(sum(len(p.to_fetch) for p in plans.values())),
+                "details_skipped": MetadataValue.int(sum(p.skipped for p in plans.values())),
+            }
+
+        try:
+            return materialize_windows(
+                context,
+                duckdb,
+                EVALUATION_DETAILS,
+                client.http,
+                lambda window: lambda on_bad: detail_pages(client, plans[window], on_bad),
+                before_for=lambda window: carry_forward(plan_for(window), EVALUATION_DETAILS),
+                extra_metadata=counts,
+            )
+        finally:
+            client.close()
+
+    def snapshot_asset(endpoint, description: str):
+        @asset(
+            key=raw_asset_key(endpoint),
+            description=description,
+            check_specs=raw_check_specs(raw_asset_key(endpoint), endpoint),
+            **common,
+        )
+        def _snapshot(
+            context: AssetExecutionContext,
+            evaluagent: EvaluAgentResource,
+            duckdb: WarehouseResource,
+        ) -> MaterializeResult:
+            client = evaluagent.client()
+            pages = client.user_pages if endpoint is USERS else client.group_pages
+            try:
+                return materialize_windows(
+                    context,
+                    duckdb,
+                    endpoint,
+                    client.http,
+                    lambda _window: pages,
+                    windows=[SNAPSHOT],
+                )
+            finally:
+                client.close()
+
+        return _snapshot
+
+    assets = [
+        evaluagent_evaluations,
+        evaluagent_evaluation_details,
+        snapshot_asset(USERS, "Every EvaluAgent user (agents, evaluators), refreshed each run."),
+        snapshot_asset(GROUPS, "Every EvaluAgent group (teams), refreshed each run."),
+    ]
+
+    if analytics_enabled:
+
+        @asset(
+            key=raw_asset_key(CONVERSATIONS),
+            check_specs=raw_check_specs(raw_asset_key(CONVERSATIONS), CONVERSATIONS),
+            description="Conversation analytics by contact_date (EVALUAGENT_ANALYTICS_ENABLED).",
+            **partitioned,
+        )
+        def evaluagent_conversations(
+            context: AssetExecutionContext,
+            evaluagent: EvaluAgentResource,
+            duckdb: WarehouseResource,
+        ) -> MaterializeResult:
+            if not evaluagent.analytics_integration:
+                raise ValueError(
+                    "EVALUAGENT_ANALYTICS_INTEGRATION is required by the conversations "
+                    "endpoint (its `integration` parameter)"
+                )
+            client = evaluagent.client()
+            try:
+                return materialize_windows(
+                    context,
+                    duckdb,
+                    CONVERSATIONS,
+                    client.http,
+                    lambda window: (
+                        lambda on_bad: client.conversation_pages(
+                            window,
+                            evaluagent.analytics_path,
+                            evaluagent.analytics_integration,
+                            on_bad,
+                        )
+                    ),
+                )
+            finally:
+                client.close()
+
+        assets.append(evaluagent_conversations)
+    return assets

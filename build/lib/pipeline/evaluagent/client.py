@@ -1,0 +1,234 @@
+"""EvaluAgent client: Basic auth, regional clusters, JSON:API paging with loop guards.
+
+It never creates a bearer token: once one exists, EvaluAgent disables Basic auth for the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from pipeline.evaluagent.models import JsonApiDocument, JsonApiPage, resource_id
+from pipeline.lib.extract import BadRecord, Page
+from pipeline.lib.http import (
+    AuthenticationError,
+    InvalidBodyHook,
+    RateBudget,
+    VendorHttp,
+    VendorHTTPError,
+)
+from pipeline.lib.paging import (
+    RepeatGuard,
+    check_page_cap,
+    parse_page,
+    record_keys,
+    records_without_key,
+)
+from pipeline.lib.redaction import Redactor
+from pipeline.lib.windows import Window
+
+log = logging.getLogger(__name__)
+
+REGIONS: Mapping[str, str] = {
+    "eu": "https://api.evaluagent.com/v1",
+    "us-east": "https://api.us-east.evaluagent.com/v1",
+    "aus": "https://api.aus.evaluagent.com/v1",
+}
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def base_url_for(region: str, base_url: str | None) -> str:
+    if base_url:
+        return base_url
+    try:
+        return REGIONS[region]
+    except KeyError:
+        raise ValueError(
+            f"EVALUAGENT_REGION {region!r} is not one of {', '.join(REGIONS)} "
+            "(or set EVALUAGENT_BASE_URL)"
+        ) from None
+
+
+@dataclass(frozen=True)
+class EvaluAgentConfig:
+    access_key_id: str
+    secret_key: str
+    base_url: str
+    requests_per_minute: int = 100
+    rate_period_seconds: float = 60.0
+    max_pages: int = 2000
+    max_attempts: int = 6
+    backoff_initial: float = 0.5
+    timeout: float = 30.0
+
+
+def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
+    if response.status_code not in (401, 403):
+        return None
+    try:
+        detail = body["errors"][0].get("detail", "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        detail = ""
+    return AuthenticationError(
+        f"{label}: EvaluAgent rejected the credentials (HTTP {response.status_code}: "
+        f"{detail or 'no detail'}): check EVALUAGENT_ACCESS_KEY_ID and EVALUAGENT_SECRET_KEY; "
+        "if a bearer token was ever created for this key, Basic auth is disabled for it",
+        status=response.status_code,
+    )
+
+
+class EvaluAgentClient:
+    def __init__(self, config: EvaluAgentConfig) -> None:
+        self.config = config
+        self.redactor = Redactor([config.secret_key])
+        self.http = VendorHttp(
+            "evaluagent",
+            config.base_url,
+            budget=RateBudget(config.requests_per_minute, config.rate_period_seconds),
+            # 100 a minute per key *and endpoint*: each endpoint gets its own budget.
+            budget_scope=f"evaluagent:{config.access_key_id}",
+            auth=(config.access_key_id, config.secret_key),
+            headers={"Accept": "application/vnd.api+json"},
+            redactor=self.redactor,
+            timeout=config.timeout,
+            max_attempts=config.max_attempts,
+            backoff_initial=config.backoff_initial,
+            classify=_classify,
+        )
+        # httpx builds the Basic header itself; its encoded value must never be echoed either.
+        token = f"{config.access_key_id}:{config.secret_key}".encode()
+        self.redactor.add(base64.b64encode(token).decode())
+
+    def close(self) -> None:
+        self.http.close()
+
+    @staticmethod
+    def between(window: Window) -> str:
+        # Both ends are inclusive and timestamps have whole seconds.
+        last = window.end - timedelta(seconds=1)
+        return f"{window.start.strftime(ISO)},{last.strftime(ISO)}"
+
+    def iter_pages(
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        label: str,
+        rate_key: str,
+        on_invalid_body: InvalidBodyHook,
+    ) -> Iterator[Page]:
+        """Walk `page[number]` from 1 until whichever end signal comes first: empty data, no
+        `links.next`, the last page per `meta`, or a page repeating an earlier one."""
+        repeats = RepeatGuard()
+        number = 1
+        while True:
+            check_page_cap(
+                "evaluagent", label, number, self.config.max_pages, "EVALUAGENT_MAX_PAGES"
+            )
+            request = {**params, "page[number]": number}
+            what = f"{label} page {number}"
+            response = self.http.request_json(
+                "GET",
+                path,
+                params=request,
+                what=what,
+                on_invalid_body=on_invalid_body,
+                rate_key=rate_key,
+            )
+            page = parse_page(
+                JsonApiPage, response, vendor="evaluagent", what=what, on_invalid=on_invalid_body
+            )
+            if repeats.is_repeat(record_keys(page.data, resource_id)):
+                log.warning("evaluagent: %s repeats an earlier page; stopping", what)
+                return
+            bad = records_without_key(page.data, resource_id, what, "no id")
+            yield Page(
+                number, response.text, request, records=len(page.data) - len(bad), bad_records=bad
+            )
+            meta = page.pagination
+            if (
+                not page.data
+                or page.next_link is None
+                or (meta.total_pages is not None and number >= meta.total_pages)
+            ):
+                return
+            number += 1
+
+    def evaluation_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
+        params = {
+            "filter[published_at;between]": self.between(window),
+            "sort": "published_at",
+            "include": "contacts",
+        }
+        return self.iter_pages(
+            "quality/evaluations",
+            params,
+            label=f"evaluations of {window.label}",
+            rate_key="evaluations",
+            on_invalid_body=on_invalid_body,
+        )
+
+    def evaluation_detail(
+        self, evaluation_id: str, number: int, on_invalid_body: InvalidBodyHook
+    ) -> Page:
+        params = {"include": "contact,evaluator,agent"}
+        what = f"evaluation {evaluation_id}"
+        response = self.http.request_json(
+            "GET",
+            f"quality/evaluations/{evaluation_id}",
+            params=params,
+            what=what,
+            on_invalid_body=on_invalid_body,
+            rate_key="evaluation_detail",
+        )
+        bad: list[BadRecord] = []
+        try:
+            JsonApiDocument.model_validate(response.data)
+        except ValidationError as exc:
+            bad.append(
+                BadRecord(
+                    evaluation_id,
+                    f"{what}: not a JSON:API document: {exc.errors()[0]['msg']}",
+                    response.text,
+                )
+            )
+        return Page(
+            number,
+            response.text,
+            {"id": evaluation_id, **params},
+            records=0 if bad else 1,
+            bad_records=bad,
+        )
+
+    def user_pages(self, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
+        return self.iter_pages(
+            "org/users", {}, label="users", rate_key="users", on_invalid_body=on_invalid_body
+        )
+
+    def group_pages(self, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
+        return self.iter_pages(
+            "org/groups",
+            {"show_inactive": "true"},
+            label="groups",
+            rate_key="groups",
+            on_invalid_body=on_invalid_body,
+        )
+
+    def conversation_pages(
+        self, window: Window, path: str, integration: str, on_invalid_body: InvalidBodyHook
+    ) -> Iterator[Page]:
+        params = {"filter[contact_date;between]": self.between(window), "integration": integration}
+        return self.iter_pages(
+            path,
+            params,
+            label=f"conversations of {window.label}",
+            rate_key="conversations",
+            on_invalid_body=on_invalid_body,
+        )

@@ -1,0 +1,1 @@
+"""Kore.ai Quality AI: the `rawdata` endpoint."""

@@ -1,0 +1,1 @@
+"""Code shared by every vendor: settings, HTTP, raw landing, partitions, dbt and publishing."""

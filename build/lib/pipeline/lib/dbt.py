@@ -1,0 +1,84 @@
+"""The dbt project as Dagster assets, each dbt source mapped to its vendor's raw asset."""
+
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipeline.lib.landing import ensure_raw_schema
+from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+# The dbt installed beside this interpreter, so a venv works without being activated.
+_BESIDE = Path(sys.executable).parent / "dbt"
+DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
+
+
+_SOURCE_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in _SOURCE_FILES:
+        root = Path(project.project_dir) / name
+        paths = [root] if root.is_file() else root.rglob("*")
+        if any(p.is_file() and p.stat().st_mtime > built for p in paths):
+            return True
+    return False
+
+
+def ensure_manifest(project: DbtProject = dbt_project) -> None:
+    """`dbt parse` when the manifest is missing or older than the project's files."""
+    if manifest_is_stale(project):
+        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+def dbt_cli(project: DbtProject = dbt_project) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
+
+
+class QaDbtTranslator(DagsterDbtTranslator):
+    """Sources become the vendors' raw assets; models are grouped by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+def build_dbt_assets():
+    ensure_manifest()
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=QaDbtTranslator(),
+        pool=WRITER_POOL,
+    )
+    def qa_dbt_models(
+        context: AssetExecutionContext, dbt: DbtCliResource, duckdb: WarehouseResource
+    ) -> Iterator[Any]:
+        # A vendor that never ran still needs its (empty) raw tables for staging to build.
+        # dbt opens the file in its own process: the whole build holds the warehouse lock.
+        with duckdb.exclusive():
+            with duckdb.get_connection() as conn:
+                ensure_raw_schema(conn)
+            yield from dbt.cli(["build"], context=context).stream()
+
+    return qa_dbt_models

@@ -1,0 +1,89 @@
+"""Pieces every paginated vendor client needs: typed page parsing and the loop guards."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import msgspec
+from pydantic import BaseModel, ValidationError
+
+from pipeline.lib.extract import BadRecord
+from pipeline.lib.http import InvalidBodyHook, JsonResponse, VendorHTTPError
+from pipeline.lib.landing import SplitPage
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PaginationError(VendorHTTPError):
+    """Paging did not end within the hard page cap, or a page had the wrong shape."""
+
+
+def check_page_cap(vendor: str, label: str, number: int, cap: int, setting: str) -> None:
+    if number > cap:
+        raise PaginationError(
+            f"{vendor} {label}: still paging after {cap} pages ({setting}); "
+            "refusing to guess where the list ends"
+        )
+
+
+def parse_page(
+    model: type[M], response: JsonResponse, *, vendor: str, what: str, on_invalid: InvalidBodyHook
+) -> M:
+    """The response as `model`; a body of the wrong shape is quarantined, then fails loudly."""
+    try:
+        return model.model_validate(response.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        reason = f"not a {model.__name__} ({first['msg']} at {first['loc']})"
+        on_invalid(what, response.text, reason)
+        raise PaginationError(f"{vendor} {what}: {reason}") from None
+
+
+class RepeatGuard:
+    """Spots a page identical to an earlier one (a server ignoring the page parameter).
+
+    Keeps one hash per page, not the records, so memory does not grow with the window."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def is_repeat(self, keys: Iterable[str]) -> bool:
+        keys = tuple(keys)
+        if not keys:
+            return False
+        digest = hash(keys)
+        if digest in self._seen:
+            return True
+        self._seen.add(digest)
+        return False
+
+
+def record_keys(records: list[Any], key_of: Callable[[Any], str | None]) -> list[str]:
+    return [key_of(r) or json.dumps(r, sort_keys=True) for r in records]
+
+
+def records_without_key(
+    records: list[Any], key_of: Callable[[Any], str | None], what: str, missing: str
+) -> list[BadRecord]:
+    return [
+        BadRecord(None, f"{what}, record {index}: {missing}", json.dumps(record))
+        for index, record in enumerate(records)
+        if key_of(record) is None
+    ]
+
+
+@functools.cache
+def _records_struct(key: str) -> type[msgspec.Struct]:
+    # msgspec skips the page's other keys unparsed and keeps each element as its raw bytes.
+    return msgspec.defstruct("RecordsOnly", [(key, list[msgspec.Raw])])
+
+
+def split_records(body: str | bytes, key: str, envelope: dict[str, Any]) -> SplitPage:
+    """The records under `key` of a page already validated as a JSON object with a list
+    there, each as the exact bytes it was sent in, and the page's `envelope` (its other
+    top-level keys, as the client read them) as JSON."""
+    records = getattr(msgspec.json.decode(body, type=_records_struct(key)), key)
+    return SplitPage(json.dumps(envelope, sort_keys=True), records)

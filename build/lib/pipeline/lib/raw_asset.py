@@ -1,0 +1,88 @@
+"""What every vendor's raw asset does for each partition: land the window, report, fail loudly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue
+
+from pipeline.lib import checks
+from pipeline.lib.extract import PageSource, land_window
+from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
+from pipeline.lib.landing import Endpoint, WindowLoad, prune_spools
+from pipeline.lib.warehouse import WarehouseResource
+from pipeline.lib.windows import Window
+
+
+def raw_asset_key(endpoint: Endpoint) -> AssetKey:
+    """Raw assets are keyed raw/<vendor>/<endpoint>, the same path dbt's sources map to."""
+    return AssetKey(["raw", endpoint.vendor, endpoint.name])
+
+
+def materialize_windows(
+    context: AssetExecutionContext,
+    duckdb: WarehouseResource,
+    endpoint: Endpoint,
+    http: VendorHttp,
+    pages_for: Callable[[Window], PageSource],
+    *,
+    windows: list[Window] | None = None,
+    before_for: Callable[[Window], Callable[[WindowLoad], None] | None] | None = None,
+    extra_metadata: Callable[[], dict[str, Any]] | None = None,
+) -> MaterializeResult:
+    """Land each window (by default one per partition). A failed window does not stop the
+    others, except a credential error, which would fail the same way for every one."""
+    if windows is None:
+        windows = [Window.for_day(key) for key in context.partition_keys]
+    totals = {"pages": 0, "records": 0, "quarantined": 0}
+    failures: list[str] = []
+    loads: list[WindowLoad] = []
+    spool_root = duckdb.spool_root()
+    prune_spools(spool_root)
+    for window in windows:
+        try:
+            load = land_window(
+                duckdb.get_connection,
+                endpoint,
+                window,
+                context.run_id,
+                pages_for(window),
+                http,
+                spool_root,
+                before=before_for(window) if before_for else None,
+            )
+        except AuthenticationError as exc:
+            raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
+        except VendorHTTPError as exc:
+            failures.append(f"{endpoint.vendor} {endpoint.name} {window.label}: {exc}")
+            context.log.error(failures[-1])
+            continue
+        loads.append(load)
+        totals["pages"] += load.pages
+        totals["records"] += load.records
+        totals["quarantined"] += load.quarantined
+        context.log.info(
+            f"{endpoint.vendor} {endpoint.name} {window.label}: {load.pages} pages, "
+            f"{load.records} records, {load.quarantined} quarantined"
+        )
+    check_results = []
+    if not failures:
+        with duckdb.get_connection() as conn:
+            check_results = checks.evaluate(conn, context.asset_key, endpoint, loads)
+    metadata: dict[str, Any] = {
+        "window_start": MetadataValue.text(windows[0].start.isoformat()),
+        "window_end": MetadataValue.text(windows[-1].end.isoformat()),
+        "raw_table": MetadataValue.text(endpoint.table),
+        **{name: MetadataValue.int(value) for name, value in totals.items()},
+        **{name: MetadataValue.int(v) for name, v in http.stats.as_metadata().items()},
+        **(extra_metadata() if extra_metadata else {}),
+    }
+    if failures:
+        raise Failure(description="\n".join(failures), metadata=metadata)
+    if totals["quarantined"]:
+        context.log.warning(
+            f"{endpoint.vendor}: {totals['quarantined']} pages or records quarantined; "
+            "see raw.quarantine"
+        )
+    return MaterializeResult(metadata=metadata, check_results=check_results)

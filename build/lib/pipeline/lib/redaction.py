@@ -1,0 +1,43 @@
+"""Keeps secrets out of URLs, log lines, exceptions and run metadata."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MASK = "***"
+_SENSITIVE_PARAM = re.compile(r"(key|token|secret|password|signature|auth|jwt)", re.IGNORECASE)
+
+
+class Redactor:
+    """Replaces every known secret value, and the sensitive parts of URLs, with a mask."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        # Very short values would mask unrelated text and protect nothing.
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def text(self, value: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            value = value.replace(secret, MASK)
+        return value
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
+        query = urlencode(
+            [
+                (name, MASK if _SENSITIVE_PARAM.search(name) else value)
+                for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            ],
+            safe="[];,:",
+        )
+        return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
