@@ -311,10 +311,20 @@ def hand_sql(db: Path) -> float:
                 conn.execute(f'create schema if not exists "{node["schema"]}"')
                 materialized = node["config"]["materialized"]
                 what = "view" if materialized == "view" else "table"
+                _hooks(conn, node, "pre-hook")
                 conn.execute(f"create or replace {what} {relation} as {node['compiled_code']}")
+                _hooks(conn, node, "post-hook")
             elif kind == "test" and node.get("compiled_code"):
                 conn.execute(f"select count(*) from ({node['compiled_code']})").fetchall()
     return time.perf_counter() - started
+
+
+def _hooks(conn: Any, node: dict[str, Any], which: str) -> None:
+    """A model's hooks of plain SQL (a setting for its build). The Jinja ones are the
+    incremental models' deletes, which render to nothing on a first build like this one."""
+    for hook in node["config"].get(which, []):
+        if "{{" not in hook["sql"] and "{%" not in hook["sql"]:
+            conn.execute(hook["sql"])
 
 
 def dbt_versus_hand(landed: Path, work: Path) -> dict[str, float]:
