@@ -1,1 +1,0 @@
-"""qa-warehouse: contact-centre QA data from several vendors into one DuckDB warehouse."""

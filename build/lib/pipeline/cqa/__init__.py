@@ -1,1 +1,0 @@
-"""Exotel CQA: analyses pulled by date window, with their interactions."""

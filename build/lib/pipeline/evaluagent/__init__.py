@@ -1,1 +1,0 @@
-"""EvaluAgent: evaluations with line items, users and groups, conversation analytics."""

@@ -1,1 +1,0 @@
-"""Kore.ai Quality AI: the `rawdata` endpoint."""

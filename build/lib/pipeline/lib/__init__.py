@@ -1,1 +1,0 @@
-"""Code shared by every vendor: settings, HTTP, raw landing, partitions, dbt and publishing."""

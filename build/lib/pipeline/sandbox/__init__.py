@@ -1,1 +1,0 @@
-"""A built-in sandbox of the vendor APIs: real HTTP on loopback, for the demo and the tests."""
