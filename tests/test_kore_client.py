@@ -12,6 +12,7 @@ import pytest
 from pipeline.kore.client import PAGES_AHEAD, KoreClient, KoreConfig, _classify, mint_jwt
 from pipeline.kore.models import RawdataIds
 from pipeline.lib.http import AuthenticationError
+from pipeline.lib.landing import SplitPage
 from pipeline.lib.paging import PaginationError
 from pipeline.lib.windows import Window
 from pipeline.sandbox.faults import SlidingWindowLimit
@@ -184,7 +185,15 @@ def test_reading_by_ids_keeps_every_record_byte_and_every_envelope_key() -> None
     page = RawdataIds.read(body)
     assert page is not None
     assert page.keys == ["c-1", "c-2"]
-    assert [bytes(record) for record in page.records] == [
+    # The records' array is a slice of the body, byte for byte, whitespace and all.
+    assert (
+        bytes(page.records_json)
+        == (
+            '[ {"Conversation ID" : "c-1",\n "n": 1.50},'
+            '{"conversationId": "c-2", "Agents": [{"name": "Zoë"}]}]'
+        ).encode()
+    )
+    assert [bytes(record) for record in SplitPage("{}", page.records_json).records] == [
         b'{"Conversation ID" : "c-1",\n "n": 1.50}',
         '{"conversationId": "c-2", "Agents": [{"name": "Zoë"}]}'.encode(),
     ]

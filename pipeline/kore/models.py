@@ -58,19 +58,20 @@ class _EnvelopeFields(msgspec.Struct):
 
 
 _TOP_LEVEL = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_RECORDS = msgspec.json.Decoder(list[msgspec.Raw])
-_RECORD_ID = msgspec.json.Decoder(_RecordId)
+_RECORD_IDS = msgspec.json.Decoder(list[_RecordId])
 
 
 @dataclass(frozen=True)
 class RawdataIds:
-    """A rawdata page as the client first reads it, straight from the bytes: each record's
-    exact bytes and id, and the envelope (every other top-level key). Reading this costs half
-    of validating the same with pydantic, which must walk every record's keys in Python's
-    data model; a page it does not fit (no results list, a record that is not an object, an
-    envelope field of another type) is read in full as `RawdataPage`."""
+    """A rawdata page as the client first reads it, straight from the bytes: the records'
+    array exactly as it stands in the body, each record's id, and the envelope (every other
+    top-level key). Reading this costs half of validating the same with pydantic, which must
+    walk every record's keys in Python's data model; a page it does not fit (no results list,
+    a record that is not an object, an envelope field of another type) is read in full as
+    `RawdataPage`. The records are not cut apart here: DuckDB does that at commit, in
+    parallel, from the array's bytes."""
 
-    records: list[msgspec.Raw]
+    records_json: msgspec.Raw
     keys: list[str | None]
     top_level: dict[str, Any]
     total_results: int | None
@@ -86,14 +87,14 @@ class RawdataIds:
                 return None
         try:
             top = _TOP_LEVEL.decode(content)
-            records = _RECORDS.decode(top.pop("results"))
-            keys = [_RECORD_ID.decode(record).value for record in records]
+            records_json = top.pop("results")
+            keys = [record.value for record in _RECORD_IDS.decode(records_json)]
             envelope = {key: msgspec.json.decode(value) for key, value in top.items()}
             fields = msgspec.convert(envelope, _EnvelopeFields)
         except (KeyError, msgspec.DecodeError, msgspec.ValidationError):
             return None
         return cls(
-            records, keys, envelope, fields.total_results, fields.total_pages, fields.has_more
+            records_json, keys, envelope, fields.total_results, fields.total_pages, fields.has_more
         )
 
 

@@ -22,7 +22,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -239,16 +239,22 @@ def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECOND
                 entry.unlink(missing_ok=True)
 
 
+_RECORD_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
 @dataclass(frozen=True)
 class SplitPage:
-    """A page taken apart by its client: `records` are each record's bytes exactly as they
-    stand in the body, `envelope` the JSON of the page's other top-level keys."""
+    """A page taken apart by its client: `records_json` is the JSON array of its records
+    exactly as it stands in the body (a slice of the body's bytes, not a copy), `envelope` the
+    JSON of the page's other top-level keys."""
 
     envelope: str
-    records: Sequence[msgspec.Raw | bytes]
+    records_json: msgspec.Raw | bytes
 
-    def records_array(self) -> bytes:
-        return b"[" + b",".join(self.records) + b"]"
+    @property
+    def records(self) -> list[msgspec.Raw]:
+        """Each record's bytes, exactly as they stand in the body."""
+        return _RECORD_LIST.decode(self.records_json)
 
 
 @dataclass
@@ -317,7 +323,7 @@ class WindowLoad:
         """Store one page's body exactly as received; `records` counts its usable records.
         Bytes are written as they are (the client checked they are UTF-8 JSON); text is
         written as UTF-8. An endpoint of `record_rows` stores the page's `split` instead:
-        its records as a JSON array of their bytes, one raw row each at commit."""
+        its records' JSON array as it stands in the body, one raw row each at commit."""
         if self.endpoint.record_rows and split is None:
             raise ValueError(
                 f"{self.endpoint.table} stores one row per record: page {page_number} of "
@@ -325,16 +331,17 @@ class WindowLoad:
             )
         request_text = json.dumps(request, sort_keys=True)
         envelope = None
+        stored: str | bytes | msgspec.Raw = payload
         if self.endpoint.record_rows and split is not None:
-            payload = split.records_array()
+            stored = split.records_json
             envelope = split.envelope
         with self._lock:
             # Named by arrival, not page number: an endpoint may land several bodies per page.
             body_file = self._spool_file(f"{self.pages:09d}.json")
-            if isinstance(payload, bytes):
-                body_file.write_bytes(payload)
+            if isinstance(stored, str):
+                body_file.write_text(stored, encoding="utf-8", newline="")
             else:
-                body_file.write_text(payload, encoding="utf-8", newline="")
+                body_file.write_bytes(stored)
             self._page_meta.append((body_file.name, page_number, request_text, envelope, utc_now()))
             self.pages += 1
             self.records += records

@@ -77,13 +77,13 @@ def records_without_key(
 
 @functools.cache
 def _records_struct(key: str) -> type[msgspec.Struct]:
-    # msgspec skips the page's other keys unparsed and keeps each element as its raw bytes.
-    return msgspec.defstruct("RecordsOnly", [(key, list[msgspec.Raw])])
+    # msgspec skips the page's other keys unparsed and keeps the array as its raw bytes.
+    return msgspec.defstruct("RecordsOnly", [(key, msgspec.Raw)])
 
 
 def split_records(body: str | bytes, key: str, envelope: dict[str, Any]) -> SplitPage:
     """The records under `key` of a page already validated as a JSON object with a list
-    there, each as the exact bytes it was sent in, and the page's `envelope` (its other
-    top-level keys, as the client read them) as JSON."""
+    there, as the exact bytes of that array, and the page's `envelope` (its other top-level
+    keys, as the client read them) as JSON."""
     records = getattr(msgspec.json.decode(body, type=_records_struct(key)), key)
     return SplitPage(json.dumps(envelope, sort_keys=True), records)
