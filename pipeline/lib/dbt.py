@@ -1,5 +1,7 @@
 """The dbt project as Dagster assets, each dbt source mapped to its vendor's raw asset."""
 
+import json
+import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -22,11 +24,30 @@ DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "
 
 
 _SOURCE_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+# Beside the manifest: the warehouse it was parsed for. dbt's saved parse state includes the
+# profile's connection (the warehouse path); dagster-dbt hands that state to every dbt step,
+# and a step whose warehouse differs parses the whole project again (seconds each, silently).
+_PARSED_FOR = "qa_parsed_for.json"
+
+
+def _warehouse_for_dbt() -> str | None:
+    # What profiles.yml reads; None means its own default.
+    return os.environ.get("QA_WAREHOUSE_PATH")
+
+
+def _parsed_for(project: DbtProject) -> Path:
+    return Path(project.manifest_path).with_name(_PARSED_FOR)
 
 
 def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
     manifest = Path(project.manifest_path)
     if not manifest.exists():
+        return True
+    try:
+        parsed_for = json.loads(_parsed_for(project).read_text())["warehouse_path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+    if parsed_for != _warehouse_for_dbt():
         return True
     built = manifest.stat().st_mtime
     for name in _SOURCE_FILES:
@@ -38,9 +59,12 @@ def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
 
 
 def ensure_manifest(project: DbtProject = dbt_project) -> None:
-    """`dbt parse` when the manifest is missing or older than the project's files."""
+    """`dbt parse` when the manifest is missing, older than the project's files or parsed for
+    another warehouse."""
     if manifest_is_stale(project):
+        warehouse = _warehouse_for_dbt()
         dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        _parsed_for(project).write_text(json.dumps({"warehouse_path": warehouse}))
 
 
 def dbt_cli(project: DbtProject = dbt_project) -> DbtCliResource:
