@@ -1,5 +1,5 @@
-"""The dbt manifest Dagster loads: parsed for the warehouse the runs use, so that every dbt
-step parses only what changed."""
+"""dbt's files around Dagster: the manifest is parsed for the warehouse the runs use, so that
+every dbt step parses only what changed, and a run does not leave its own target behind."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _dbt_parse_output() -> str:
             "--profiles-dir",
             str(dbt_project.profiles_dir),
             "--target-path",
-            str(dbt_project.target_path),
+            str(Path(dbt_project.manifest_path).parent),
         ],
         capture_output=True,
         text=True,
@@ -44,3 +44,12 @@ def test_a_manifest_parsed_for_another_warehouse_is_parsed_again(
     # What a Dagster dbt step then does with the saved state: dbt parses only what changed.
     output = _dbt_parse_output()
     assert "Unable to do partial parsing" not in output, output
+
+
+def test_a_successful_run_leaves_no_dbt_target_of_its_own(kore_only) -> None:
+    target = Path(dbt_project.manifest_path).parent
+    before = set(target.iterdir())
+    assert kore_only.run() == []
+    assert kore_only.scalar("select count(*) from marts.fct_interaction") > 0
+    left = {path.name for path in set(target.iterdir()) - before if path.is_dir()}
+    assert not left, f"the run left {left} in {target}"

@@ -103,6 +103,12 @@ def build_dbt_assets():
         with duckdb.exclusive():
             with duckdb.get_connection() as conn:
                 ensure_raw_schema(conn)
-            yield from dbt.cli(["build"], context=context).stream()
+            invocation = dbt.cli(["build"], context=context)
+            yield from invocation.stream()
+        # dagster-dbt gives each run a target directory of its own (manifest, compiled SQL,
+        # logs: about 8 MB) and leaves it there: a daily deployment and its backfills would
+        # pile up gigabytes. A build that failed never gets here and keeps its directory
+        # for inspection.
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
 
     return qa_dbt_models
