@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,6 +62,15 @@ def _peak_rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status: peak RSS needs Linux")
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user and system, every thread, and any process it waited for) of this
+    process so far."""
+    own, waited = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
+
+
 def _kore_client(env: dict[str, str]):
     from pipeline.kore.client import KoreClient, KoreConfig
 
@@ -96,6 +106,7 @@ def land_days(env: dict[str, str], db: str, days: list[date], run_id: str) -> di
     client = _kore_client(env)
     spool = Path(db).with_name(Path(db).name + ".spool")
     records = 0
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     for day in days:
         window = Window.for_day(day)
@@ -109,7 +120,11 @@ def land_days(env: dict[str, str], db: str, days: list[date], run_id: str) -> di
             spool,
         )
         records += load.records
-    return {"records": records, "seconds": time.perf_counter() - started}
+    return {
+        "records": records,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_seconds() - cpu,
+    }
 
 
 def child_ours(env: dict[str, str], day: str, db: str) -> dict[str, float]:
@@ -120,6 +135,7 @@ def child_ours(env: dict[str, str], day: str, db: str) -> dict[str, float]:
 def child_floor(ndjson: str, db: str) -> dict[str, float]:
     import duckdb
 
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     with duckdb.connect(db) as conn:
         conn.execute(
@@ -131,6 +147,7 @@ def child_floor(ndjson: str, db: str) -> dict[str, float]:
     return {
         "records": records,
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_seconds() - cpu,
         "peak_rss_mb": _peak_rss_mb(),
     }
 
@@ -151,6 +168,7 @@ def child_sandbox(env: dict[str, str], day: str) -> dict[str, float]:
     }
     url = f"{env['KORE_BASE_URL']}/{client.path}"
     records = 0
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     page = 1
     with httpx.Client(headers=headers) as http:
@@ -161,7 +179,11 @@ def child_sandbox(env: dict[str, str], day: str) -> dict[str, float]:
             if b'"hasMore": true' not in body[-200:]:
                 break
             page += 1
-    return {"records": records, "seconds": time.perf_counter() - started}
+    return {
+        "records": records,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": _cpu_seconds() - cpu,
+    }
 
 
 def child_dlt(env: dict[str, str], day: str, db: str, best: bool) -> dict[str, float]:
@@ -212,14 +234,21 @@ def child_dlt(env: dict[str, str], day: str, db: str, best: bool) -> dict[str, f
         dataset_name="raw",
         pipelines_dir=str(Path(db).parent / "dlt"),
     )
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     pipeline.run(source, loader_file_format="parquet" if best else None)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu
     import duckdb
 
     with duckdb.connect(db, read_only=True) as conn:
         (records,) = conn.execute("select count(*) from raw.rawdata").fetchone()
-    return {"records": records, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "records": records,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _child(kind: str, *args: str) -> dict[str, float]:
@@ -228,10 +257,14 @@ def _child(kind: str, *args: str) -> dict[str, float]:
     # the next one writes its own, and slow whichever measurement happens to come next.
     os.sync()
     command = [sys.executable, __file__, "--child", kind, *args]
+    # This process only serves the sandbox while a child runs: its CPU time meanwhile is the
+    # sandbox's share of the child's work.
+    serving = time.process_time()
     done = subprocess.run(command, capture_output=True, text=True)
+    serving = time.process_time() - serving
     if done.returncode != 0:
         raise RuntimeError(f"bench child {kind} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "sandbox_cpu_seconds": serving}
 
 
 # --- dbt: the project's build against its own compiled SQL run by hand ----------------------
@@ -506,6 +539,7 @@ def main() -> None:
         row["landing_vs_floor"] = row["ours_records_per_second"] / row["floor_records_per_second"]
         row["dbt_vs_hand"] = row["dbt_build_seconds"] / row["hand_sql_seconds"]
         row["sequential_limit"] = _sequential_limit(row)
+        row.update(_cpu_budget(runs[size], report["machine"]["cpus"]))
         report["sizes"][str(size)] = row
     report["new_day"] = {str(k): v for k, v in history.items()}
     if with_dlt and args.dlt_size in sizes:
@@ -522,6 +556,10 @@ def main() -> None:
         }
         report["dlt"]["ours_vs_best"] = ours_rate / report["dlt"]["best_records_per_second"]
         report["dlt"]["ours_vs_defaults"] = ours_rate / report["dlt"]["defaults_records_per_second"]
+    elif with_dlt:
+        report["dlt_missing"] = f"--dlt-size {args.dlt_size} is not among the sizes measured"
+    else:
+        report["dlt_missing"] = "dlt is not installed: pip install '.[bench]'"
     report["targets"] = _targets(report, sizes, sorted(history))
     _print(report, sizes, sorted(history))
     args.results.mkdir(parents=True, exist_ok=True)
@@ -538,6 +576,29 @@ def _sequential_limit(row: dict[str, Any]) -> float:
     floor_seconds = 1 / row["floor_records_per_second"]
     fetch_seconds = 1 / row["sandbox_records_per_second"]
     return floor_seconds / (floor_seconds + fetch_seconds)
+
+
+def _cpu_budget(runs: dict[str, list[dict[str, float]]], cpus: int) -> dict[str, float]:
+    """CPU seconds (user and system, every thread) of each path, the sandbox's share counted
+    apart, and two ceilings on the landing ratio that follow from them on this machine:
+
+    - overlap_limit: ours, had every CPU second of its work and its sandbox's run in parallel
+      on all cores (fetch, spool and commit perfectly overlapped);
+    - cpu_limit: a landing that cost only the bare fetch (client and sandbox) plus the floor's
+      own work, in parallel on all cores."""
+    out = {
+        "ours_cpu_seconds": _median(runs["ours"], "cpu_seconds"),
+        "ours_sandbox_cpu_seconds": _median(runs["ours"], "sandbox_cpu_seconds"),
+        "fetch_cpu_seconds": _median(runs["sandbox"], "cpu_seconds"),
+        "fetch_sandbox_cpu_seconds": _median(runs["sandbox"], "sandbox_cpu_seconds"),
+        "floor_cpu_seconds": _median(runs["floor"], "cpu_seconds"),
+    }
+    floor_seconds = _median(runs["floor"], "seconds")
+    ours = out["ours_cpu_seconds"] + out["ours_sandbox_cpu_seconds"]
+    least = out["fetch_cpu_seconds"] + out["fetch_sandbox_cpu_seconds"] + out["floor_cpu_seconds"]
+    out["overlap_limit"] = floor_seconds / (ours / cpus)
+    out["cpu_limit"] = floor_seconds / (least / cpus)
+    return out
 
 
 def _targets(report: dict[str, Any], sizes: list[int], history: list[int]) -> dict[str, Any]:
@@ -577,9 +638,31 @@ def _targets(report: dict[str, Any], sizes: list[int], history: list[int]) -> di
             "measured": None,
             "target": ">= 6",
             "met": None,
-            "note": "dlt not installed: pip install '.[bench]'",
+            "note": report.get("dlt_missing", "dlt did not run"),
         }
     return out
+
+
+def _print_cpu(report: dict[str, Any], sizes: list[int]) -> None:
+    cpus = report["machine"]["cpus"]
+    print(f"CPU seconds (user + system, every thread; {cpus} cores) and what they allow:")
+    print(
+        f"{'records':>9} {'ours':>7} {'+sandbox':>9} {'bare fetch':>11} {'+sandbox':>9} "
+        f"{'floor':>7} {'overlap limit':>14} {'CPU limit':>10}"
+    )
+    for size in sizes:
+        row = report["sizes"][str(size)]
+        print(
+            f"{size:>9} {row['ours_cpu_seconds']:>7.1f} {row['ours_sandbox_cpu_seconds']:>9.1f} "
+            f"{row['fetch_cpu_seconds']:>11.1f} {row['fetch_sandbox_cpu_seconds']:>9.1f} "
+            f"{row['floor_cpu_seconds']:>7.1f} {row['overlap_limit']:>14.2f} "
+            f"{row['cpu_limit']:>10.2f}"
+        )
+    print(
+        "overlap limit: the ratio ours would reach with all its CPU work (and its sandbox's) "
+        "spread perfectly over every core"
+    )
+    print("CPU limit: the same for a landing that cost only the bare fetch's CPU and the floor's")
 
 
 def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None:
@@ -612,6 +695,8 @@ def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None
         "limit: the ratio of a landing that fetches at the sandbox's bare speed, then does the "
         "floor's work"
     )
+    if all("cpu_limit" in report["sizes"][str(size)] for size in sizes):
+        _print_cpu(report, sizes)
     print(f"One new day of {HISTORY_PER_DAY} conversations (landing + dbt build) after:")
     for n in history:
         cost = report["new_day"][str(n)]
@@ -636,7 +721,7 @@ def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None
             f"{1 / dlt['best_records_per_second'] / fetch_then_floor:.1f}x dlt's best"
         )
     else:
-        print("dlt: not installed (pip install '.[bench]' to compare)")
+        print(f"dlt: not measured ({report.get('dlt_missing', 'dlt did not run')})")
     print("Targets:")
     for name, target in report["targets"].items():
         measured = "-" if target["measured"] is None else f"{target['measured']:.2f}"

@@ -47,6 +47,18 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
             row["ours_records_per_second"] / row["floor_records_per_second"]
         )
         assert 0 < row["sequential_limit"] < 1
+        # CPU time is counted for each path, the sandbox's share apart, and the two ceilings
+        # follow from it: more CPU than the bare fetch and the floor together means a lower
+        # ceiling than the bare one.
+        for key in ("ours", "fetch", "floor"):
+            assert row[f"{key}_cpu_seconds"] > 0, key
+        for key in ("ours", "fetch"):
+            assert row[f"{key}_sandbox_cpu_seconds"] > 0, key
+        ours_cpu = row["ours_cpu_seconds"] + row["ours_sandbox_cpu_seconds"]
+        least_cpu = (
+            row["fetch_cpu_seconds"] + row["fetch_sandbox_cpu_seconds"] + row["floor_cpu_seconds"]
+        )
+        assert (row["overlap_limit"] < row["cpu_limit"]) == (ours_cpu > least_cpu)
         assert row["dbt_build_seconds"] > 0 and row["hand_sql_seconds"] > 0
     for days in ("1", "2"):
         cost = report["new_day"][days]
@@ -61,6 +73,8 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     assert targets["vs_dlt_best"]["measured"] is None
     # The printed table is the stored one, and --report prints it again the same way.
     assert "Targets:" in done.stdout
+    assert "CPU limit" in done.stdout
+    assert "dlt: not measured (" in done.stdout
     again = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--report", str(results / "latest.json")],
         cwd=ROOT,
