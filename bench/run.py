@@ -643,26 +643,38 @@ def _targets(report: dict[str, Any], sizes: list[int], history: list[int]) -> di
     return out
 
 
-def _print_cpu(report: dict[str, Any], sizes: list[int]) -> None:
-    cpus = report["machine"]["cpus"]
-    print(f"CPU seconds (user + system, every thread; {cpus} cores) and what they allow:")
-    print(
-        f"{'records':>9} {'ours':>7} {'+sandbox':>9} {'bare fetch':>11} {'+sandbox':>9} "
-        f"{'floor':>7} {'overlap limit':>14} {'CPU limit':>10}"
-    )
+# (title, key of a size's row, width, format) of each column of the two tables.
+_LANDING_COLUMNS = [
+    ("ours rec/s", "ours_records_per_second", 11, ".0f"),
+    ("floor rec/s", "floor_records_per_second", 12, ".0f"),
+    ("ratio", "landing_vs_floor", 6, ".2f"),
+    ("limit", "sequential_limit", 6, ".2f"),
+    ("sandbox rec/s", "sandbox_records_per_second", 14, ".0f"),
+    ("ours RSS MB", "ours_peak_rss_mb", 12, ".0f"),
+    ("floor RSS MB", "floor_peak_rss_mb", 13, ".0f"),
+    ("dbt build s", "dbt_build_seconds", 12, ".1f"),
+    ("hand SQL s", "hand_sql_seconds", 11, ".1f"),
+    ("ratio", "dbt_vs_hand", 6, ".2f"),
+]
+_CPU_COLUMNS = [
+    ("ours", "ours_cpu_seconds", 7, ".1f"),
+    ("+sandbox", "ours_sandbox_cpu_seconds", 9, ".1f"),
+    ("bare fetch", "fetch_cpu_seconds", 11, ".1f"),
+    ("+sandbox", "fetch_sandbox_cpu_seconds", 9, ".1f"),
+    ("floor", "floor_cpu_seconds", 7, ".1f"),
+    ("overlap limit", "overlap_limit", 14, ".2f"),
+    ("CPU limit", "cpu_limit", 10, ".2f"),
+]
+
+
+def _print_table(
+    report: dict[str, Any], sizes: list[int], columns: list[tuple[str, str, int, str]]
+) -> None:
+    print(f"{'records':>9} " + " ".join(f"{title:>{width}}" for title, _, width, _ in columns))
     for size in sizes:
         row = report["sizes"][str(size)]
-        print(
-            f"{size:>9} {row['ours_cpu_seconds']:>7.1f} {row['ours_sandbox_cpu_seconds']:>9.1f} "
-            f"{row['fetch_cpu_seconds']:>11.1f} {row['fetch_sandbox_cpu_seconds']:>9.1f} "
-            f"{row['floor_cpu_seconds']:>7.1f} {row['overlap_limit']:>14.2f} "
-            f"{row['cpu_limit']:>10.2f}"
-        )
-    print(
-        "overlap limit: the ratio ours would reach with all its CPU work (and its sandbox's) "
-        "spread perfectly over every core"
-    )
-    print("CPU limit: the same for a landing that cost only the bare fetch's CPU and the floor's")
+        cells = (f"{row[key]:>{width}{spec}}" for _, key, width, spec in columns)
+        print(f"{size:>9} " + " ".join(cells))
 
 
 def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None:
@@ -675,28 +687,25 @@ def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None
         f"Kore-like records of {report['record_bytes']} bytes, pages of {PAGE_SIZE}; medians of "
         f"{report['rounds']} interleaved rounds (rec/s = records per second)"
     )
-    header = (
-        f"{'records':>9} {'ours rec/s':>11} {'floor rec/s':>12} {'ratio':>6} {'limit':>6} "
-        f"{'sandbox rec/s':>14} {'ours RSS MB':>12} {'floor RSS MB':>13} "
-        f"{'dbt build s':>12} {'hand SQL s':>11} {'ratio':>6}"
-    )
-    print(header)
-    for size in sizes:
+    for size in sizes:  # results written before the column existed
         row = report["sizes"][str(size)]
-        print(
-            f"{size:>9} {row['ours_records_per_second']:>11.0f} "
-            f"{row['floor_records_per_second']:>12.0f} {row['landing_vs_floor']:>6.2f} "
-            f"{_sequential_limit(row):>6.2f} "
-            f"{row['sandbox_records_per_second']:>14.0f} {row['ours_peak_rss_mb']:>12.0f} "
-            f"{row['floor_peak_rss_mb']:>13.0f} {row['dbt_build_seconds']:>12.1f} "
-            f"{row['hand_sql_seconds']:>11.1f} {row['dbt_vs_hand']:>6.2f}"
-        )
+        row.setdefault("sequential_limit", _sequential_limit(row))
+    _print_table(report, sizes, _LANDING_COLUMNS)
     print(
         "limit: the ratio of a landing that fetches at the sandbox's bare speed, then does the "
         "floor's work"
     )
     if all("cpu_limit" in report["sizes"][str(size)] for size in sizes):
-        _print_cpu(report, sizes)
+        cpus = report["machine"]["cpus"]
+        print(f"CPU seconds (user + system, every thread; {cpus} cores) and what they allow:")
+        _print_table(report, sizes, _CPU_COLUMNS)
+        print(
+            "overlap limit: the ratio ours would reach with all its CPU work (and its "
+            "sandbox's) spread perfectly over every core"
+        )
+        print(
+            "CPU limit: the same for a landing that cost only the bare fetch's CPU and the floor's"
+        )
     print(f"One new day of {HISTORY_PER_DAY} conversations (landing + dbt build) after:")
     for n in history:
         cost = report["new_day"][str(n)]

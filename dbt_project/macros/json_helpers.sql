@@ -61,3 +61,18 @@
     {%- endfor -%}
     {%- if picks | length == 1 -%}{{ picks[0] }}{%- else -%}coalesce({{ picks | join(', ') }}){%- endif -%}
 {%- endmacro %}
+
+{# `json_field` for each of `names`, each as a column of that name: the fields a model reads
+   as they are, without a cast or a rule of its own. #}
+{% macro json_columns(list_column, fields, names) -%}
+    {%- for name in names %}
+    {{ json_field(list_column, fields, name) }} as {{ name }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{# Each element of a list as a row of its own (`name`), beside its 1-based position in the
+   list (`name_position`). An empty or NULL list gives no row. #}
+{% macro unnest_with_position(list_column, name) -%}
+    unnest({{ list_column }}) as {{ name }},
+    unnest(range(1, len({{ list_column }}) + 1)) as {{ name }}_position
+{%- endmacro %}

@@ -1,54 +1,72 @@
 -- One row per KPI of an analysis: categories -> sub-categories -> KPIs. CQA gives names, no ids.
+{%- set kpi_fields = {
+    'kpi_name': ['$.kpi_name'],
+    'ai_response': ['$.ai_response'],
+    'qa_response': ['$.qa_selected_kpi_option_value'],
+    'ai_score': ['$.ai_score'],
+    'qa_score': ['$.qa_score'],
+    'final_score': ['$.final_score'],
+    'max_score': ['$.max_score'],
+    'ai_justification': ['$.ai_justification'],
+    'qa_justification': ['$.qa_justification'],
+} %}
+
 with analyses as (
     select analysis_id, categories from {{ ref('stg_cqa__analyses') }}
 ),
 
 categories as (
+    select analysis_id, {{ unnest_with_position('categories', 'category') }} from analyses
+),
+
+category_parts as (
     select
-        analysis_id,
-        unnest(categories) as category,
-        unnest(range(1, len(categories) + 1)) as category_position
-    from analyses
+        * exclude (category),
+        category ->> '$.name' as category_name,
+        json_extract(category, '$.sub_categories[*]') as sub_categories
+    from categories
 ),
 
 sub_categories as (
     select
-        analysis_id,
-        category_position,
-        category ->> '$.name' as category_name,
-        unnest(json_extract(category, '$.sub_categories[*]')) as sub_category,
-        unnest(range(1, len(json_extract(category, '$.sub_categories[*]')) + 1))
-            as sub_category_position
-    from categories
+        * exclude (sub_categories),
+        {{ unnest_with_position('sub_categories', 'sub_category') }}
+    from category_parts
+),
+
+sub_category_parts as (
+    select
+        * exclude (sub_category),
+        sub_category ->> '$.name' as sub_category_name,
+        json_extract(sub_category, '$.kpis[*]') as kpis
+    from sub_categories
 ),
 
 kpis as (
-    select
-        analysis_id,
-        category_name,
-        sub_category ->> '$.name' as sub_category_name,
-        category_position,
-        sub_category_position,
-        unnest(json_extract(sub_category, '$.kpis[*]')) as kpi,
-        unnest(range(1, len(json_extract(sub_category, '$.kpis[*]')) + 1)) as kpi_position
-    from sub_categories
+    select * exclude (kpis), {{ unnest_with_position('kpis', 'kpi') }} from sub_category_parts
+),
+
+-- Each KPI parsed once (see json_text_list).
+extracted as (
+    select * exclude (kpi), {{ json_text_list('kpi', kpi_fields) }} as texts from kpis
 )
 
 select
     analysis_id,
     category_name,
     sub_category_name,
-    kpi ->> '$.kpi_name' as kpi_name,
-    category_name || ' / ' || sub_category_name || ' / ' || (kpi ->> '$.kpi_name') as kpi_key,
-    kpi ->> '$.ai_response' as ai_response,
-    kpi ->> '$.qa_selected_kpi_option_value' as qa_response,
-    try_cast(kpi ->> '$.ai_score' as double) as ai_score,
-    try_cast(kpi ->> '$.qa_score' as double) as qa_score,
-    try_cast(kpi ->> '$.final_score' as double) as final_score,
-    try_cast(kpi ->> '$.max_score' as double) as max_score,
-    kpi ->> '$.ai_justification' as ai_justification,
-    kpi ->> '$.qa_justification' as qa_justification,
+    {{ json_field('texts', kpi_fields, 'kpi_name') }} as kpi_name,
+    category_name || ' / ' || sub_category_name || ' / '
+    || {{ json_field('texts', kpi_fields, 'kpi_name') }} as kpi_key,
+    {{ json_field('texts', kpi_fields, 'ai_response') }} as ai_response,
+    {{ json_field('texts', kpi_fields, 'qa_response') }} as qa_response,
+    try_cast({{ json_field('texts', kpi_fields, 'ai_score') }} as double) as ai_score,
+    try_cast({{ json_field('texts', kpi_fields, 'qa_score') }} as double) as qa_score,
+    try_cast({{ json_field('texts', kpi_fields, 'final_score') }} as double) as final_score,
+    try_cast({{ json_field('texts', kpi_fields, 'max_score') }} as double) as max_score,
+    {{ json_field('texts', kpi_fields, 'ai_justification') }} as ai_justification,
+    {{ json_field('texts', kpi_fields, 'qa_justification') }} as qa_justification,
     category_position,
     sub_category_position,
     kpi_position
-from kpis
+from extracted

@@ -1,43 +1,65 @@
 -- One row per line item of an evaluation's latest detail. "N/A" items carry no score.
+{%- set section_fields = {'section_id': ['$.section_id'], 'section_title': ['$.title']} %}
+{%- set item_fields = {
+    'line_item_id': ['$.line_item_id'],
+    'question': ['$.question'],
+    'outcome': ['$.outcome'],
+    'outcome_score': ['$.outcome_score'],
+    'result': ['$.result'],
+    'weight': ['$.weight'],
+    'score': ['$.score'],
+    'max_score': ['$.max_score'],
+    'auto_fail': ['$.auto_fail'],
+    'auto_failed': ['$.auto_failed'],
+    'feedback': ['$.feedback'],
+} %}
+
 with details as (
     select evaluation_id, sections from {{ ref('stg_evaluagent__evaluation_details') }}
 ),
 
 sections as (
-    select
-        evaluation_id,
-        unnest(sections) as section,
-        unnest(range(1, len(sections) + 1)) as section_position
-    from details
+    select evaluation_id, {{ unnest_with_position('sections', 'section') }} from details
 ),
 
-items as (
+-- Each section and each item parsed once (see json_text_list).
+section_items as (
     select
         evaluation_id,
         section_position,
-        section ->> '$.section_id' as section_id,
-        section ->> '$.title' as section_title,
-        unnest(json_extract(section, '$.line_items[*]')) as item,
-        unnest(range(1, len(json_extract(section, '$.line_items[*]')) + 1)) as item_position
+        {{ json_text_list('section', section_fields) }} as section_texts,
+        json_extract(section, '$.line_items[*]') as line_items
     from sections
+),
+
+items as (
+    select * exclude (line_items), {{ unnest_with_position('line_items', 'item') }}
+    from section_items
+),
+
+extracted as (
+    select * exclude (item), {{ json_text_list('item', item_fields) }} as texts from items
 )
 
 select
     evaluation_id,
-    section_id,
-    section_title,
+    {{ json_field('section_texts', section_fields, 'section_id') }} as section_id,
+    {{ json_field('section_texts', section_fields, 'section_title') }} as section_title,
     section_position,
     item_position,
-    coalesce(item ->> '$.line_item_id', 'question:' || (item ->> '$.question')) as line_item_key,
-    item ->> '$.line_item_id' as line_item_id,
-    item ->> '$.question' as question,
-    item ->> '$.outcome' as outcome,
-    try_cast(item ->> '$.outcome_score' as double) as outcome_score,
-    lower(item ->> '$.result') as result,
-    try_cast(item ->> '$.weight' as double) as weight,
-    try_cast(item ->> '$.score' as double) as score,
-    try_cast(item ->> '$.max_score' as double) as max_score,
-    coalesce(try_cast(item ->> '$.auto_fail' as boolean), false) as is_auto_fail,
-    coalesce(try_cast(item ->> '$.auto_failed' as boolean), false) as is_auto_failed,
-    item ->> '$.feedback' as feedback
-from items
+    coalesce(
+        {{ json_field('texts', item_fields, 'line_item_id') }},
+        'question:' || {{ json_field('texts', item_fields, 'question') }}
+    ) as line_item_key,
+    {{ json_columns('texts', item_fields, ['line_item_id', 'question', 'outcome']) }},
+    try_cast({{ json_field('texts', item_fields, 'outcome_score') }} as double) as outcome_score,
+    lower({{ json_field('texts', item_fields, 'result') }}) as result,
+    try_cast({{ json_field('texts', item_fields, 'weight') }} as double) as weight,
+    try_cast({{ json_field('texts', item_fields, 'score') }} as double) as score,
+    try_cast({{ json_field('texts', item_fields, 'max_score') }} as double) as max_score,
+    coalesce(try_cast({{ json_field('texts', item_fields, 'auto_fail') }} as boolean), false)
+        as is_auto_fail,
+    coalesce(try_cast({{ json_field('texts', item_fields, 'auto_failed') }} as boolean), false)
+        as is_auto_failed,
+    {{ json_field('texts', item_fields, 'feedback') }} as feedback
+from extracted

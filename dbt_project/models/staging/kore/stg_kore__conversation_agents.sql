@@ -27,8 +27,7 @@ agents as (
         conversation_id,
         loaded_window_start,
         loaded_run_id,
-        unnest(agents) as agent,
-        unnest(range(1, len(agents) + 1)) as agent_position
+        {{ unnest_with_position('agents', 'agent') }}
     from conversations
 ),
 

@@ -29,8 +29,7 @@ metrics as (
         conversation_id,
         loaded_window_start,
         loaded_run_id,
-        unnest(metrics) as metric,
-        unnest(range(1, len(metrics) + 1)) as metric_position
+        {{ unnest_with_position('metrics', 'metric') }}
     from conversations
 ),
 
