@@ -56,6 +56,40 @@ def _kore_interactions(warehouse: Warehouse) -> dict[str, str]:
     )
 
 
+def _rename_agents(record: dict) -> str:
+    """Give every agent of a rendered Kore record a new email (the same for the same agent
+    in every record); return the first one's id."""
+    for agent in record["Agents"]:
+        agent_id = next(value for key, value in agent.items() if key.lower().endswith("id"))
+        for key in agent:
+            if key.lower().endswith("email"):
+                agent[key] = f"renamed.{agent_id}@example.com"
+    return next(value for key, value in record["Agents"][0].items() if key.lower().endswith("id"))
+
+
+def _agent_ids_of(warehouse: Warehouse, vendor_agent_id: str) -> set[str]:
+    """The agent ids that Kore interaction, evaluation and audit rows of one vendor agent hold."""
+    return {
+        agent
+        for (agent,) in warehouse.query(
+            """
+            select agent_id from marts.fct_interaction where vendor_agent_id = ?
+            union
+            select evaluations.agent_id
+            from marts.fct_evaluation as evaluations
+            inner join marts.fct_interaction as interactions using (interaction_id)
+            where interactions.vendor_agent_id = ?
+            union
+            select audits.agent_id
+            from marts.fct_audit as audits
+            inner join marts.fct_interaction as interactions using (interaction_id)
+            where interactions.vendor_agent_id = ?
+            """,
+            [vendor_agent_id] * 3,
+        )
+    }
+
+
 def test_incremental_marts_equal_a_full_refresh_after_windows_change(
     kore_only: Warehouse, sandbox, tmp_path: Path
 ) -> None:
@@ -77,8 +111,28 @@ def test_incremental_marts_equal_a_full_refresh_after_windows_change(
     moved = render(sandbox.kore.conversations(DAYS[1], include_below_threshold=False)[0])
     moved_id = moved.get("conversationId") or moved.get("Conversation ID")
     assert moved_id in before
+    # The latest conversation of all but `flipped`, re-sent with its agents' emails changed
+    # (and `flipped`'s, which may be later): agent matching then gives those agents new ids,
+    # and the rows the marts hold from the last day's kept load, not rebuilt, must follow.
+    renamed = render(
+        max(
+            (
+                conversation
+                for conversation in sandbox.kore.conversations(
+                    DAYS[2], include_below_threshold=False
+                )
+                if conversation.conversation_id != flipped_id
+            ),
+            key=lambda conversation: conversation.start,
+        )
+    )
+    renamed_id = renamed.get("conversationId") or renamed.get("Conversation ID")
+    renamed_agent = _rename_agents(renamed)
+    _rename_agents(flipped)
+    agent_before = _agent_ids_of(warehouse, renamed_agent)
+    assert len(agent_before) == 1
     sandbox.kore.extra_records[DAYS[0]] = [moved]
-    sandbox.kore.extra_records[DAYS[1]] = [flipped]
+    sandbox.kore.extra_records[DAYS[1]] = [flipped, renamed]
     kpis_of_flipped = "select count(*) from marts.fct_kpi_score where vendor_evaluation_id = ?"
     assert warehouse.scalar(kpis_of_flipped, [flipped_id]) > 0
     failures = warehouse.run(DAYS[0], DAYS[-1])
@@ -103,6 +157,15 @@ def test_incremental_marts_equal_a_full_refresh_after_windows_change(
     )
 
     assert warehouse.scalar(kpis_of_flipped, [flipped_id]) == 0
+    agent_after = _agent_ids_of(warehouse, renamed_agent)
+    assert len(agent_after) == 1 and agent_after != agent_before
+    # Among them rows held from the first run: the last day's other conversations.
+    held = warehouse.scalar(
+        "select count(*) from marts.fct_interaction where vendor_agent_id = ? "
+        "and started_at::date = ? and vendor_interaction_id <> ? and agent_id = ?",
+        [renamed_agent, DAYS[2], renamed_id, agent_after.pop()],
+    )
+    assert held > 0
 
     rebuilt = _dbt_build(warehouse, tmp_path / "target", "--full-refresh")
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]

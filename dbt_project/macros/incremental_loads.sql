@@ -62,8 +62,9 @@
      a conversation re-sent in another window, or no longer evaluated, leaves nothing stale.
    The model then selects the rows without a load key and those of the loads it does not hold
    (`rows_to_rebuild`), so an incremental build equals a full one (tested). With the vendor
-   switched off (`conversations` none) every row is rebuilt. #}
-{% macro delete_rows_to_rebuild(conversations, vendor) -%}
+   switched off (`conversations` none) every row is rebuilt. `key` is the mart's column that
+   holds the vendor's conversation id. #}
+{% macro delete_rows_to_rebuild(conversations, vendor, key='vendor_evaluation_id') -%}
     {%- if is_incremental() -%}
     {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- if 'loaded_run_id' not in held_columns -%}
@@ -77,7 +78,7 @@
         or not {{ held_load_is_current(current_loads_of(conversations)) }}
         or (
             held.vendor = '{{ vendor }}'
-            and held.vendor_evaluation_id in (
+            and held.{{ key }} in (
                 select conversations.conversation_id
                 from {{ conversations }} as conversations
                 inner join ({{ new_loads(current_loads_of(conversations)) }}) as new_loads
@@ -102,5 +103,41 @@
         using (loaded_window_start, loaded_run_id)
     {%- else -%}
     select * from {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The load key columns of a mart fed by `rows_to_rebuild`: NULL throughout when the vendor is
+   switched off, so the mart keeps its columns. #}
+{% macro load_key_columns(conversations, relation_alias=none) -%}
+    {%- set prefix = relation_alias ~ '.' if relation_alias else '' -%}
+    {%- if conversations is not none -%}
+    {{ prefix }}loaded_window_start,
+    {{ prefix }}loaded_run_id
+    {%- else -%}
+    cast(null as timestamp) as loaded_window_start,
+    cast(null as varchar) as loaded_run_id
+    {%- endif -%}
+{%- endmacro %}
+
+{# An incremental mart keeps rows built in earlier runs, but what they were joined to can
+   change since: agent matching gives a vendor agent another agent_id when its email or an
+   override changes. After each build this post-hook sets `columns` of every held row to what
+   `resolved` (one row per `key`, computed from the mart's own lineage columns) says now;
+   rows already right are not written. #}
+{% macro update_resolved_columns(resolved, key, columns) -%}
+    {#- A first build or a full refresh joined every row just now: nothing to bring up to date. -#}
+    {%- if is_incremental() -%}
+    update {{ this }} as held
+    set
+    {%- for column in columns %}
+        {{ column }} = resolved.{{ column }}{{ "," if not loop.last }}
+    {%- endfor %}
+    from ({{ resolved }}) as resolved
+    where resolved.{{ key }} = held.{{ key }}
+        and (
+        {%- for column in columns %}
+            held.{{ column }} is distinct from resolved.{{ column }}{{ " or" if not loop.last }}
+        {%- endfor %}
+        )
     {%- endif -%}
 {%- endmacro %}

@@ -1,5 +1,16 @@
+-- Incremental like fct_kpi_score (macros/incremental_loads.sql). The post-hook brings the
+-- interaction and agent of rows held from earlier runs up to date.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild(ref('stg_kore__conversations') if var('using_kore', true) else none, 'kore', 'vendor_audit_id') }}",
+    post_hook="{{ update_resolved_columns(resolved_audit_links(), 'audit_id', ['interaction_id', 'agent_id']) }}",
+) }}
+{%- set kore_conversations = ref('stg_kore__conversations') if var('using_kore', true) else none %}
+
 with audits as (
-    select * from {{ ref('int_audits__unioned') }}
+    {{ rows_to_rebuild(ref('int_audits__unioned'), kore_conversations) }}
 ),
 
 interactions as (
@@ -16,7 +27,9 @@ select
     audits.audit_status,
     audits.auditor_name,
     audits.audit_score,
-    audits.audited_at
+    audits.audited_at,
+    audits.vendor_interaction_id,
+    {{ load_key_columns(kore_conversations, 'audits') }}
 from audits
 left join interactions
     on interactions.vendor = audits.vendor

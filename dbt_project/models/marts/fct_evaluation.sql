@@ -1,5 +1,16 @@
+-- Incremental like fct_kpi_score (macros/incremental_loads.sql). The post-hook brings the
+-- interaction and agent of rows held from earlier runs up to date.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild(ref('stg_kore__conversations') if var('using_kore', true) else none, 'kore') }}",
+    post_hook="{{ update_resolved_columns(resolved_evaluation_links(), 'evaluation_id', ['interaction_id', 'agent_id']) }}",
+) }}
+{%- set kore_conversations = ref('stg_kore__conversations') if var('using_kore', true) else none %}
+
 with evaluations as (
-    select * from {{ ref('int_evaluations__unioned') }}
+    {{ rows_to_rebuild(ref('int_evaluations__unioned'), kore_conversations) }}
 ),
 
 interactions as (
@@ -25,7 +36,10 @@ select
     evaluations.score,
     evaluations.max_score,
     evaluations.score_pct,
-    evaluations.is_fatal
+    evaluations.is_fatal,
+    evaluations.vendor_interaction_id,
+    evaluations.vendor_agent_id,
+    {{ load_key_columns(kore_conversations, 'evaluations') }}
 from evaluations
 left join interactions
     on interactions.vendor = evaluations.vendor

@@ -1,5 +1,18 @@
+-- Incremental like fct_kpi_score: Kore's rows are kept per load and only new loads are added;
+-- the other vendors' rows are rebuilt every time (macros/incremental_loads.sql). Agent matching
+-- can change the agent of a row held from an earlier run: the post-hook brings agent_id up to
+-- date from vendor_agent_id.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_to_rebuild(ref('stg_kore__conversations') if var('using_kore', true) else none, 'kore', 'vendor_interaction_id') }}",
+    post_hook="{{ update_resolved_columns(resolved_interaction_agents(), 'interaction_id', ['agent_id']) }}",
+) }}
+{%- set kore_conversations = ref('stg_kore__conversations') if var('using_kore', true) else none %}
+
 with interactions as (
-    select * from {{ ref('int_interactions__unioned') }}
+    {{ rows_to_rebuild(ref('int_interactions__unioned'), kore_conversations) }}
 ),
 
 agents as (
@@ -13,6 +26,7 @@ select
     interactions.vendor_interaction_id,
     interactions.external_interaction_id,
     agents.agent_id,
+    interactions.vendor_agent_id,
     interactions.channel,
     interactions.direction,
     interactions.started_at,
@@ -22,7 +36,8 @@ select
     interactions.sentiment,
     interactions.sentiment_score,
     interactions.processing_status,
-    interactions.failure_reason
+    interactions.failure_reason,
+    {{ load_key_columns(kore_conversations, 'interactions') }}
 from interactions
 left join agents
     on agents.vendor = interactions.vendor

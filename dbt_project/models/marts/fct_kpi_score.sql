@@ -29,11 +29,5 @@ select
     weight,
     is_fatal,
     is_failed,
-    {% if kore_conversations is not none -%}
-    loaded_window_start,
-    loaded_run_id
-    {%- else -%}
-    cast(null as timestamp) as loaded_window_start,
-    cast(null as varchar) as loaded_run_id
-    {%- endif %}
+    {{ load_key_columns(kore_conversations) }}
 from kpis

@@ -6,6 +6,8 @@ select
     audit_status,
     auditor_name,
     audit_score,
-    audited_at
+    audited_at,
+    loaded_window_start,
+    loaded_run_id
 from {{ ref('stg_kore__conversations') }}
 where audit_status is not null

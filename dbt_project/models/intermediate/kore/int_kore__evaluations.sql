@@ -13,6 +13,8 @@ select
     100.0 as max_score,
     -- DuckDB's greatest() skips NULLs, so guard it: "NA" must stay NULL, not become 0.
     case when autoqa_score is not null then least(greatest(autoqa_score, 0), 100) end as score_pct,
-    coalesce(fatal_error_count, 0) > 0 as is_fatal
+    coalesce(fatal_error_count, 0) > 0 as is_fatal,
+    loaded_window_start,
+    loaded_run_id
 from {{ ref('stg_kore__conversations') }}
 where is_evaluated

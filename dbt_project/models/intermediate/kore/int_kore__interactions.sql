@@ -13,7 +13,10 @@ select
     lower(conversations.sentiment_label) as sentiment,
     conversations.sentiment_score,
     cast(null as varchar) as processing_status,
-    cast(null as varchar) as failure_reason
+    cast(null as varchar) as failure_reason,
+    -- The load the conversation was parsed from: the facts keep Kore's rows per load.
+    conversations.loaded_window_start,
+    conversations.loaded_run_id
 from {{ ref('stg_kore__conversations') }} as conversations
 left join {{ ref('stg_kore__conversation_agents') }} as agents
     on agents.conversation_id = conversations.conversation_id
