@@ -16,7 +16,7 @@ with interactions as (
 ),
 
 agents as (
-    select vendor, vendor_agent_id, agent_id from {{ ref('int_agents__matched') }}
+    select vendor, vendor_agent_id, agent_id from {{ ref('bridge_agent_vendor') }}
 )
 
 select
