@@ -354,7 +354,8 @@ def hand_sql(db: Path) -> float:
 
 def _hooks(conn: Any, node: dict[str, Any], which: str) -> None:
     """A model's hooks of plain SQL (a setting for its build). The Jinja ones are the
-    incremental models' deletes, which render to nothing on a first build like this one."""
+    incremental models' deletes and the facts' updates, which render to nothing on a first
+    build like this one."""
     for hook in node["config"].get(which, []):
         if "{{" not in hook["sql"] and "{%" not in hook["sql"]:
             conn.execute(hook["sql"])
