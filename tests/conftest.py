@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,7 +14,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipeline.lib.dbt import ensure_manifest
+from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, ensure_manifest
 from pipeline.runner import StepFailure, run_pipeline
 from pipeline.sandbox.faults import SlidingWindowLimit
 from pipeline.sandbox.server import SandboxServer
@@ -81,6 +83,29 @@ class Warehouse:
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         return self.query(sql, params)[0][0]
+
+    def dbt_build(self, target: Path, *flags: str) -> subprocess.CompletedProcess:
+        """`dbt build` on this warehouse as an analyst runs it (outside Dagster), without the
+        unit tests, which do not read the warehouse."""
+        return subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "build",
+                *flags,
+                "--exclude-resource-type",
+                "unit_test",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target),
+                "--quiet",
+            ],
+            env={**os.environ, "QA_WAREHOUSE_PATH": str(self.path)},
+            capture_output=True,
+            text=True,
+        )
 
 
 @pytest.fixture

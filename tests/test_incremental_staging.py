@@ -4,14 +4,11 @@ from scratch (`dbt build --full-refresh`) of the same raw data."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
-from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipeline.sandbox.kore import render
 from pipeline.sandbox.kore_bulk import BulkDay
 from tests.conftest import DAY, Warehouse
@@ -22,28 +19,6 @@ DAYS = [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)]
 
 def _marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
     return {m: sorted(warehouse.query(f"select * from marts.{m}"), key=repr) for m in MARTS}
-
-
-def _dbt_build(warehouse: Warehouse, target: Path, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "build",
-            *flags,
-            "--exclude-resource-type",
-            "unit_test",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--quiet",
-        ],
-        env={**os.environ, "QA_WAREHOUSE_PATH": str(warehouse.path)},
-        capture_output=True,
-        text=True,
-    )
 
 
 def _kore_interactions(warehouse: Warehouse) -> dict[str, str]:
@@ -167,7 +142,7 @@ def test_incremental_marts_equal_a_full_refresh_after_windows_change(
     )
     assert held > 0
 
-    rebuilt = _dbt_build(warehouse, tmp_path / "target", "--full-refresh")
+    rebuilt = warehouse.dbt_build(tmp_path / "target", "--full-refresh")
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
     assert _marts(warehouse) == incremental
 
@@ -179,8 +154,8 @@ def test_a_mart_built_before_it_kept_load_keys_asks_for_a_full_refresh(
     assert warehouse.run(DAYS[0]) == []
     with duckdb.connect(str(warehouse.path)) as conn:
         conn.execute("alter table marts.fct_kpi_score drop column loaded_run_id")
-    build = _dbt_build(warehouse, tmp_path / "target")
+    build = warehouse.dbt_build(tmp_path / "target")
     assert build.returncode != 0
     assert "--full-refresh --select fct_kpi_score" in build.stdout
-    assert _dbt_build(warehouse, tmp_path / "target", "--full-refresh").returncode == 0
+    assert warehouse.dbt_build(tmp_path / "target", "--full-refresh").returncode == 0
     assert warehouse.scalar("select count(loaded_run_id) from marts.fct_kpi_score") > 0

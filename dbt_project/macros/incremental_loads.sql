@@ -141,3 +141,9 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{# Kore's staged conversations, whose loads the incremental facts follow; none with Kore switched
+   off (`using_kore`), when the facts rebuild every row. #}
+{% macro kore_conversations() -%}
+    {{ return(ref('stg_kore__conversations') if var('using_kore', true) else none) }}
+{%- endmacro %}

@@ -6,13 +6,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild(ref('stg_kore__conversations') if var('using_kore', true) else none, 'kore', 'vendor_interaction_id') }}",
+    pre_hook="{{ delete_rows_to_rebuild(kore_conversations(), 'kore', 'vendor_interaction_id') }}",
     post_hook="{{ update_resolved_columns(resolved_interaction_agents(), 'interaction_id', ['agent_id']) }}",
 ) }}
-{%- set kore_conversations = ref('stg_kore__conversations') if var('using_kore', true) else none %}
+{%- set kore_staged = kore_conversations() %}
 
 with interactions as (
-    {{ rows_to_rebuild(ref('int_interactions__unioned'), kore_conversations) }}
+    {{ rows_to_rebuild(ref('int_interactions__unioned'), kore_staged) }}
 ),
 
 agents as (
@@ -37,7 +37,7 @@ select
     interactions.sentiment_score,
     interactions.processing_status,
     interactions.failure_reason,
-    {{ load_key_columns(kore_conversations, 'interactions') }}
+    {{ load_key_columns(kore_staged, 'interactions') }}
 from interactions
 left join agents
     on agents.vendor = interactions.vendor

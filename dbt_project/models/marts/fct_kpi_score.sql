@@ -5,12 +5,12 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild(ref('stg_kore__conversations') if var('using_kore', true) else none, 'kore') }}",
+    pre_hook="{{ delete_rows_to_rebuild(kore_conversations(), 'kore') }}",
 ) }}
-{%- set kore_conversations = ref('stg_kore__conversations') if var('using_kore', true) else none %}
+{%- set kore_staged = kore_conversations() %}
 
 with kpis as (
-    {{ rows_to_rebuild(ref('int_kpi_scores__unioned'), kore_conversations) }}
+    {{ rows_to_rebuild(ref('int_kpi_scores__unioned'), kore_staged) }}
 )
 
 select
@@ -29,5 +29,5 @@ select
     weight,
     is_fatal,
     is_failed,
-    {{ load_key_columns(kore_conversations) }}
+    {{ load_key_columns(kore_staged) }}
 from kpis
