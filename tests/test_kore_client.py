@@ -193,7 +193,7 @@ def test_reading_by_ids_keeps_every_record_byte_and_every_envelope_key() -> None
             '{"conversationId": "c-2", "Agents": [{"name": "Zoë"}]}]'
         ).encode()
     )
-    assert [bytes(record) for record in SplitPage("{}", page.records_json).records] == [
+    assert [bytes(record) for record in SplitPage("{}", page.records_json, 2).records] == [
         b'{"Conversation ID" : "c-1",\n "n": 1.50}',
         '{"conversationId": "c-2", "Agents": [{"name": "Zoë"}]}'.encode(),
     ]

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.landing import Endpoint, WindowLoad, connect, ensure_raw_schema
+from pipeline.lib.landing import (
+    CHUNK_PAGES,
+    COMMIT_BATCH_PAGES,
+    Endpoint,
+    WindowLoad,
+    connect,
+    ensure_raw_schema,
+)
 from pipeline.lib.paging import split_records
 from pipeline.lib.windows import Window, days_between
 
@@ -130,6 +137,36 @@ def test_an_endpoint_of_record_rows_lands_each_record_as_received(tmp_path: Path
         (1, '{"page": 1}', '{"hasMore": false}', '"odd"'),
         (1, '{"page": 1}', '{"hasMore": false}', '{"Conversation ID": "c-1",  "x": 1.50}'),
     ]
+
+
+def test_record_pages_keep_their_page_across_chunk_files_and_statements(tmp_path: Path) -> None:
+    """Pages of records share chunk files (CHUNK_PAGES to a file, several files to a commit
+    statement): each record must still land with its own page's number, request and envelope,
+    byte for byte, whatever the pages' sizes, including empty pages and a chunk left part
+    full."""
+    pages = CHUNK_PAGES * (COMMIT_BATCH_PAGES // CHUNK_PAGES) * 2 + 5
+    expected = []
+    load = WindowLoad(RECORDS, WINDOW, "run-a", tmp_path / "spool")
+    for number in range(1, pages + 1):
+        # 0 to 6 records a page, every one unique, spaced as a vendor might.
+        records = [f'{{"id": "p{number}-r{index}", "n":{index} }}' for index in range(number % 7)]
+        body = '{"results": [' + " ,\n ".join(records) + f'], "page": {number}}}'
+        load.add_page(
+            number,
+            body,
+            records=len(records),
+            request={"page": number},
+            split=split_records(body, "results", {"page": number}),
+        )
+        expected += [(number, f'{{"page": {number}}}', f'{{"page": {number}}}', r) for r in records]
+    with connect(tmp_path / "w.duckdb") as conn:
+        load.commit(conn)
+        load.discard()
+        rows = conn.execute(
+            "select page_number, request, page_envelope, payload from raw.kore__rawdata"
+        ).fetchall()
+    assert sorted(rows) == sorted(expected)
+    assert len(rows) == load.records == sum(n % 7 for n in range(1, pages + 1))
 
 
 def test_a_warehouse_of_page_rows_is_split_into_record_rows(tmp_path: Path) -> None:

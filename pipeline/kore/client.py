@@ -175,7 +175,9 @@ class KoreClient:
         quarantined with its body."""
         ids = response.expected
         if isinstance(ids, RawdataIds) and all(key is not None for key in ids.keys):
-            split = SplitPage(json.dumps(ids.top_level, sort_keys=True), ids.records_json)
+            split = SplitPage(
+                json.dumps(ids.top_level, sort_keys=True), ids.records_json, len(ids.keys)
+            )
             return ids, [key for key in ids.keys if key is not None], [], split
         page = parse_page(
             RawdataPage, response, vendor="kore", what=what, on_invalid=on_invalid_body

@@ -7,16 +7,20 @@ envelope (the page's other top-level keys). DuckDB groups rows by count (122,880
 group), so whole pages of hundreds of kilobytes never fill a row group: a large window then
 stays in memory until its commit, and every checkpoint rewrites a row group holding all of
 history. While a window is read from the vendor its pages go to a spool: a directory
-of that load alone, one file per page body, so memory stays flat however large the window and
-the warehouse is not held open (DuckDB allows one writing process) while the vendor is slow.
-At the end one warehouse transaction reads the spool in, deletes the window's rows from every
-other run and records the load in `raw.load_log`. A run that crashes or is killed leaves the
+of that load alone, so memory stays flat however large the window and the warehouse is not
+held open (DuckDB allows one writing process) while the vendor is slow. A page stored whole
+gets a file of its own; the records of `record_rows` pages are appended to chunk files of
+`CHUNK_PAGES` pages, each one JSON array of those pages' elements as they stand in the bodies
+(creating a file costs this kind of disk more than writing a page into one). At the end one
+warehouse transaction reads the spool in, deletes the window's rows from every other run and
+records the load in `raw.load_log`. A run that crashes or is killed leaves the
 warehouse as it was; staging reads only rows of successful loads.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import shutil
 import threading
@@ -26,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 import msgspec
@@ -209,6 +213,9 @@ SPOOL_MAX_AGE_SECONDS = 24 * 3600
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 # Pages read into the warehouse per statement: a bounded batch keeps the commit's memory flat.
 COMMIT_BATCH_PAGES = 128
+# Pages of records per chunk file: few enough files that creating them costs little, enough of
+# them per statement (COMMIT_BATCH_PAGES / CHUNK_PAGES) that DuckDB reads several in parallel.
+CHUNK_PAGES = 16
 _QUARANTINE_LINES = "quarantine.ndjson"
 
 
@@ -245,11 +252,12 @@ _RECORD_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 @dataclass(frozen=True)
 class SplitPage:
     """A page taken apart by its client: `records_json` is the JSON array of its records
-    exactly as it stands in the body (a slice of the body's bytes, not a copy), `envelope` the
-    JSON of the page's other top-level keys."""
+    exactly as it stands in the body (a slice of the body's bytes, not a copy), `count` how
+    many elements that array holds, `envelope` the JSON of the page's other top-level keys."""
 
     envelope: str
     records_json: msgspec.Raw | bytes
+    count: int
 
     @property
     def records(self) -> list[msgspec.Raw]:
@@ -276,11 +284,15 @@ class WindowLoad:
     _carry: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)
     _spool_path: Path = field(init=False, repr=False)
     _open: bool = field(init=False, default=True, repr=False)
-    # (body file name, page number, request JSON, page envelope JSON or None, extracted at)
-    # of each spooled page.
-    _page_meta: list[tuple[str, int, str, str | None, datetime]] = field(
+    # (body or chunk file name, page number, request JSON, page envelope JSON or None,
+    # extracted at, elements in the chunk file or None for a page stored whole) of each page.
+    _page_meta: list[tuple[str, int, str, str | None, datetime, int | None]] = field(
         init=False, default_factory=list, repr=False
     )
+    # The chunk file being filled, and how many pages and elements it holds so far.
+    _chunk: BinaryIO | None = field(init=False, default=None, repr=False)
+    _chunk_pages: int = field(init=False, default=0, repr=False)
+    _chunk_elements: int = field(init=False, default=0, repr=False)
     _started_at: datetime = field(init=False, repr=False)
     # A client may request its next page on a worker thread, whose invalid bodies are
     # quarantined while this thread spools the page before: spool writes take turns.
@@ -288,10 +300,9 @@ class WindowLoad:
 
     def __post_init__(self) -> None:
         self._started_at = utc_now()
-        # The spool is a directory of this load alone: each page body in a file of its own,
-        # written as received, and one line of metadata per page (and per quarantined item).
-        # Writing a file costs next to nothing and holds nothing in memory; DuckDB reads the
-        # files in parallel at commit, the one time the JSON is stored.
+        # The spool is a directory of this load alone: page bodies (or chunks of records) as
+        # received, and one line per quarantined item. It holds nothing in memory; DuckDB reads
+        # the files in parallel at commit, the one time the JSON is stored.
         self._spool_path = self.spool_dir.resolve() / (
             f"{self.endpoint.vendor}__{self.endpoint.name}__"
             f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}"
@@ -330,11 +341,16 @@ class WindowLoad:
                 f"{self.window.label} came without its records split out"
             )
         request_text = json.dumps(request, sort_keys=True)
-        envelope = None
-        stored: str | bytes | msgspec.Raw = payload
         if self.endpoint.record_rows and split is not None:
-            stored = split.records_json
-            envelope = split.envelope
+            with self._lock:
+                chunk = self._append_to_chunk(page_number, split)
+                self._page_meta.append(
+                    (chunk, page_number, request_text, split.envelope, utc_now(), split.count)
+                )
+                self.pages += 1
+                self.records += records
+            return
+        stored: str | bytes = payload
         with self._lock:
             # Named by arrival, not page number: an endpoint may land several bodies per page.
             body_file = self._spool_file(f"{self.pages:09d}.json")
@@ -342,9 +358,41 @@ class WindowLoad:
                 body_file.write_text(stored, encoding="utf-8", newline="")
             else:
                 body_file.write_bytes(stored)
-            self._page_meta.append((body_file.name, page_number, request_text, envelope, utc_now()))
+            self._page_meta.append(
+                (body_file.name, page_number, request_text, None, utc_now(), None)
+            )
             self.pages += 1
             self.records += records
+
+    def _append_to_chunk(self, page_number: int, split: SplitPage) -> str:
+        """Append the page's elements to the chunk file being filled (the caller holds the
+        lock); return that file's name. The elements keep the bytes they have in the body: only
+        the array's brackets are left out, and a comma joins them to the elements before."""
+        array = memoryview(split.records_json)
+        if len(array) < 2 or array[0] != ord("[") or array[-1] != ord("]"):
+            raise ValueError(
+                f"{self.endpoint.table}: the records of page {page_number} of "
+                f"{self.window.label} are not a JSON array as it stands in the body"
+            )
+        if self._chunk is None:
+            self._chunk = self._spool_file(f"chunk-{len(self._page_meta):09d}.json").open("wb")
+            self._chunk.write(b"[")
+        if split.count:
+            if self._chunk_elements:
+                self._chunk.write(b",")
+            self._chunk.write(array[1:-1])
+        self._chunk_pages += 1
+        self._chunk_elements += split.count
+        name = Path(self._chunk.name).name
+        if self._chunk_pages == CHUNK_PAGES:
+            self._finish_chunk()
+        return name
+
+    def _finish_chunk(self) -> None:
+        if self._chunk is not None:
+            self._chunk.write(b"]")
+            self._chunk.close()
+        self._chunk, self._chunk_pages, self._chunk_elements = None, 0, 0
 
     def carry_forward(self, select_rowids_sql: str, params: list[Any], *, records: int) -> None:
         """Copy earlier rows of this endpoint into this run's window unchanged (payload and
@@ -419,43 +467,38 @@ class WindowLoad:
     def discard(self) -> None:
         """Remove the spool; safe to call more than once."""
         self._open = False
+        with self._lock:
+            self._finish_chunk()
         shutil.rmtree(self._spool_path, ignore_errors=True)
 
     def _close(self, conn: duckdb.DuckDBPyConnection) -> None:
         # No page may be added once the commit starts; a failed commit may still be recorded
         # with `fail`, which reads the same spool.
         ensure_raw_schema(conn, [self.endpoint])
-        self._open = False
+        with self._lock:
+            self._open = False
+            self._finish_chunk()
 
     def _insert_pages(self, conn: duckdb.DuckDBPyConnection) -> None:
         if self.endpoint.record_rows:
-            # Each spooled file is a JSON array of the page's records; `read_json_objects`
-            # yields each element's text exactly as it stands in the file.
-            envelope = "meta.envelope,"
-            body, content = (
-                "read_json_objects(?, format = 'array', filename = true, "
-                f"maximum_object_size = {MAX_RECORD_BYTES})",
-                "body.json",
-            )
-        else:
-            envelope, body, content = "", "read_text(?)", "body.content"
+            self._insert_chunks(conn)
+            return
         for first in range(0, len(self._page_meta), COMMIT_BATCH_PAGES):
             batch = self._page_meta[first : first + COMMIT_BATCH_PAGES]
-            names, page_numbers, requests, envelopes, extracted = (
+            names, page_numbers, requests, _, extracted, _ = (
                 list(column) for column in zip(*batch, strict=True)
             )
             conn.execute(
                 f"""
                 insert into {self.endpoint.table}
-                select ?, ?, ?, ?, meta.page_number, meta.request, {envelope} {content},
+                select ?, ?, ?, ?, meta.page_number, meta.request, body.content,
                        meta.extracted_at, ?
-                from {body} as body
+                from read_text(?) as body
                 inner join (
                     select
                         unnest(?::varchar[]) as file,
                         unnest(?::integer[]) as page_number,
                         unnest(?::varchar[]) as request,
-                        unnest(?::varchar[]) as envelope,
                         unnest(?::timestamp[]) as extracted_at
                 ) as meta
                     on parse_filename(body.filename) = meta.file
@@ -468,10 +511,67 @@ class WindowLoad:
                     names,
                     page_numbers,
                     requests,
-                    envelopes,
                     extracted,
                 ],
             )
+
+    def _insert_chunks(self, conn: duckdb.DuckDBPyConnection) -> None:
+        """Each chunk file is a JSON array of its pages' elements, page after page;
+        `read_json_objects` yields each element's text exactly as it stands in the file, and
+        DuckDB keeps a scan's rows in file order (its documented order preservation), so an
+        element's position says which page it came from."""
+        chunks = [
+            (name, list(pages))
+            for name, pages in itertools.groupby(self._page_meta, key=lambda meta: meta[0])
+        ]
+        per_statement = COMMIT_BATCH_PAGES // CHUNK_PAGES
+        for first in range(0, len(chunks), per_statement):
+            files = [name for name, _ in chunks[first : first + per_statement]]
+            batch = [meta for _, pages in chunks[first : first + per_statement] for meta in pages]
+            last_ordinals = list(itertools.accumulate(meta[5] or 0 for meta in batch))
+            inserted = conn.execute(
+                f"""
+                insert into {self.endpoint.table}
+                select ?, ?, ?, ?, meta.page_number, meta.request, meta.envelope, body.json,
+                       meta.extracted_at, ?
+                from (
+                    select row_number() over () as ordinal, json
+                    from read_json_objects(
+                        ?, format = 'array', maximum_object_size = {MAX_RECORD_BYTES}
+                    )
+                ) as body
+                inner join (
+                    select
+                        unnest(?::bigint[]) as last_ordinal,
+                        unnest(?::bigint[]) as elements,
+                        unnest(?::integer[]) as page_number,
+                        unnest(?::varchar[]) as request,
+                        unnest(?::varchar[]) as envelope,
+                        unnest(?::timestamp[]) as extracted_at
+                ) as meta
+                    on body.ordinal > meta.last_ordinal - meta.elements
+                    and body.ordinal <= meta.last_ordinal
+                """,
+                [
+                    *self._keys(),
+                    self.window.end,
+                    self.run_id,
+                    [str(self._spool_path / name) for name in files],
+                    last_ordinals,
+                    [meta[5] for meta in batch],
+                    [meta[1] for meta in batch],
+                    [meta[2] for meta in batch],
+                    [meta[3] for meta in batch],
+                    [meta[4] for meta in batch],
+                ],
+            ).fetchone()
+            expected = last_ordinals[-1] if last_ordinals else 0
+            if inserted is None or inserted[0] != expected:
+                raise RuntimeError(
+                    f"{self.endpoint.table} {self.window.label}: the spool's chunk files "
+                    f"{files[0]} to {files[-1]} gave {inserted and inserted[0]} records where "
+                    f"their pages held {expected}"
+                )
 
     def _insert_quarantine(self, conn: duckdb.DuckDBPyConnection) -> None:
         if self.quarantined == 0:

@@ -86,4 +86,5 @@ def split_records(body: str | bytes, key: str, envelope: dict[str, Any]) -> Spli
     there, as the exact bytes of that array, and the page's `envelope` (its other top-level
     keys, as the client read them) as JSON."""
     records = getattr(msgspec.json.decode(body, type=_records_struct(key)), key)
-    return SplitPage(json.dumps(envelope, sort_keys=True), records)
+    count = len(msgspec.json.decode(records, type=list[msgspec.Raw]))
+    return SplitPage(json.dumps(envelope, sort_keys=True), records, count)
