@@ -183,3 +183,25 @@ def test_a_warehouse_of_page_rows_is_split_into_record_rows(tmp_path: Path) -> N
         ("run-a", 1, '{"n":2}', '{"id":"a"}'),
         ("run-a", 1, '{"n":2}', '{"id":"b"}'),
     ]
+
+
+def test_a_window_commit_writes_its_rows_to_the_database_file_not_the_wal(
+    tmp_path: Path,
+) -> None:
+    """Rows written to the WAL at commit are written again by the checkpoint at close; a
+    commit that checkpoints writes them once, and leaves no WAL behind for the next opener."""
+    database = tmp_path / "w.duckdb"
+    wal = tmp_path / "w.duckdb.wal"
+    load = WindowLoad(RECORDS, WINDOW, "run-a", tmp_path / "spool")
+    for number in range(1, 4):
+        records = [f'{{"id": "p{number}-r{index}", "text": "{"x" * 500}"}}' for index in range(50)]
+        body = '{"results": [' + ",".join(records) + "]}"
+        load.add_page(
+            number, body, records=50, request={}, split=split_records(body, "results", {})
+        )
+    with connect(database) as conn:
+        ensure_raw_schema(conn, [RECORDS])
+        load.commit(conn)
+        load.discard()
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert conn.execute("select count(*) from raw.kore__rawdata").fetchone() == (150,)
