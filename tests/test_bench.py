@@ -21,6 +21,11 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
             "300,700",
             "--rounds",
             "1",
+            # The quick window gets more rounds than the other; both are kept and reported.
+            "--quick-rounds",
+            "2",
+            "--quick-window",
+            "300",
             "--history",
             "1,2",
             # dlt (an optional extra) only runs on a window the bench measures: not this time.
@@ -37,6 +42,11 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-4000:]
     report = json.loads((results / "latest.json").read_text())
     assert sorted(report["sizes"]) == ["300", "700"]
+    assert report["rounds_by_size"] == {"300": 2, "700": 1}
+    for size, rounds in report["rounds_by_size"].items():
+        for key in ("ours", "floor", "sandbox"):
+            assert len(report["sizes"][size]["raw"][key]) == rounds, (size, key)
+    assert "medians of interleaved rounds (2 at 300 records; 1 at 700 records)" in done.stdout
     for size, row in report["sizes"].items():
         # Every record of the window landed, and each path has a rate, a memory and a ratio.
         assert row["records"] == int(size)
