@@ -20,10 +20,10 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
             "--sizes",
             "300,700",
             "--rounds",
-            "1",
+            "2",
             # The quick window gets more rounds than the other; both are kept and reported.
             "--quick-rounds",
-            "2",
+            "3",
             "--quick-window",
             "300",
             "--history",
@@ -42,11 +42,11 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-4000:]
     report = json.loads((results / "latest.json").read_text())
     assert sorted(report["sizes"]) == ["300", "700"]
-    assert report["rounds_by_size"] == {"300": 2, "700": 1}
+    assert report["rounds_by_size"] == {"300": 3, "700": 2}
     for size, rounds in report["rounds_by_size"].items():
         for key in ("ours", "floor", "sandbox"):
             assert len(report["sizes"][size]["raw"][key]) == rounds, (size, key)
-    assert "medians of interleaved rounds (2 at 300 records; 1 at 700 records)" in done.stdout
+    assert "medians of interleaved rounds (3 at 300 records; 2 at 700 records)" in done.stdout
     for size, row in report["sizes"].items():
         # Every record of the window landed, and each path has a rate, a memory and a ratio.
         assert row["records"] == int(size)
@@ -70,6 +70,7 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
         )
         assert (row["overlap_limit"] < row["cpu_limit"]) == (ours_cpu > least_cpu)
         assert row["dbt_build_seconds"] > 0 and row["hand_sql_seconds"] > 0
+        assert len(row["raw"]["dbt"]) == report["rounds"]
     for days in ("1", "2"):
         cost = report["new_day"][days]
         assert cost["total_seconds"] == cost["landing_seconds"] + cost["dbt_seconds"]
