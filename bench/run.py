@@ -73,10 +73,11 @@ def _cpu_seconds() -> float:
 
 
 def _kore_client(env: dict[str, str]):
-    from pipeline.kore.client import KoreClient, KoreConfig
+    from pipeline.kore.client import KoreClient
+    from pipeline.kore.resources import KoreResource
 
     return KoreClient(
-        KoreConfig(
+        KoreResource(
             base_url=env["KORE_BASE_URL"],
             stream_id=env["KORE_STREAM_ID"],
             account_id=env["KORE_ACCOUNT_ID"],
@@ -92,7 +93,7 @@ def _kore_client(env: dict[str, str]):
 
 @contextmanager
 def _warehouse(path: str) -> Iterator[Any]:
-    from pipeline.lib.landing import connect
+    from pipeline.lib.warehouse import connect
 
     with connect(path) as conn:
         yield conn
@@ -101,7 +102,7 @@ def _warehouse(path: str) -> Iterator[Any]:
 def land_days(env: dict[str, str], db: str, days: list[date], run_id: str) -> dict[str, float]:
     """The Kore asset's work for each day, in this process."""
     from pipeline.kore.assets import RAWDATA
-    from pipeline.lib.extract import land_window
+    from pipeline.lib.pull.land import land_window
     from pipeline.lib.windows import Window
 
     client = _kore_client(env)
@@ -299,13 +300,12 @@ def _base_env() -> dict[str, str]:
 
 
 def _ensure_raw_tables(db: Path) -> None:
-    from pipeline.cqa import assets as _cqa  # noqa: F401  (registers the endpoints)
-    from pipeline.evaluagent import assets as _ea  # noqa: F401
-    from pipeline.kore import assets as _kore  # noqa: F401
-    from pipeline.lib.landing import connect, ensure_raw_schema
+    from pipeline.lib.raw_schema import ensure_raw_schema
+    from pipeline.lib.warehouse import connect
+    from pipeline.vendors import VENDORS
 
     with connect(db) as conn:
-        ensure_raw_schema(conn)
+        ensure_raw_schema(conn, [e for vendor in VENDORS for e in vendor.endpoints])
 
 
 def hand_sql(db: Path) -> float:
@@ -461,9 +461,10 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    from qa_sandbox.kore_bulk import BulkDay
+    from qa_sandbox.server import SandboxServer
+
     from pipeline.lib.dbt import ensure_manifest
-    from pipeline.sandbox.kore_bulk import BulkDay
-    from pipeline.sandbox.server import SandboxServer
 
     ensure_manifest()
     sizes = [int(s) for s in args.sizes.split(",")]

@@ -9,7 +9,8 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from pipeline.lib.settings import ALL_VENDORS, VendorConfigError
+from pipeline.lib.vendor import VendorConfigError
+from pipeline.vendors import VENDOR_NAMES
 
 
 def _day(value: str) -> date:
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="load UTC days from the configured vendors")
     run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
     run.add_argument("--end", type=_day, required=True, help="last day (inclusive), YYYY-MM-DD")
-    run.add_argument("--vendor", action="append", choices=ALL_VENDORS, help="only this vendor")
+    run.add_argument("--vendor", action="append", choices=VENDOR_NAMES, help="only this vendor")
 
     commands.add_parser("status", help="per vendor: last window, rows, quarantine, pending work")
 
@@ -74,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     if args.command == "sandbox":
-        from pipeline.sandbox.kore_bulk import BulkDay
-        from pipeline.sandbox.server import SandboxServer
+        from qa_sandbox.kore_bulk import BulkDay
+        from qa_sandbox.server import SandboxServer
 
         with SandboxServer(port=args.port) as server:
             for spec in args.kore_bulk_day:
@@ -96,30 +97,40 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.runner import run_pipeline
 
     if args.command == "status":
-        from pipeline.build import RAW_JOBS, build_defs
-        from pipeline.lib.settings import enabled_vendors
+        from pipeline.build import build_defs
+        from pipeline.lib.vendor import enabled_vendors
         from pipeline.status import vendor_status
+        from pipeline.vendors import VENDORS
 
         defs = build_defs()
-        crons = {v: defs.resolve_schedule_def(f"{v}_daily").cron_schedule for v in RAW_JOBS}
+        crons = {
+            vendor.name: schedule.cron_schedule
+            for vendor in VENDORS
+            for schedule in defs.schedules or []
+            if schedule.job_name == vendor.daily_job and isinstance(schedule.cron_schedule, str)
+        }
         print(
-            vendor_status(WarehouseSettings().absolute().warehouse_path, crons, enabled_vendors())
+            vendor_status(
+                WarehouseSettings().absolute().warehouse_path,
+                crons,
+                VENDOR_NAMES,
+                enabled_vendors(VENDORS),
+            )
         )
         return 0
 
     level = "INFO" if verbose else "WARNING"
     try:
         if args.command == "demo":
-            from pipeline.sandbox.server import SandboxServer
+            from qa_sandbox.server import SandboxServer
 
             yesterday = datetime.now(UTC).date() - timedelta(days=1)
             start = yesterday - timedelta(days=max(args.days, 1) - 1)
             with SandboxServer() as server:
-                os.environ.update(server.env())
                 # The real vendors' per-minute limits would make a local demo crawl: lift them
                 # on both sides (the tests exercise the real limits).
-                server.evaluagent.limit_per_minute = 100_000
-                os.environ.setdefault("EVALUAGENT_REQUESTS_PER_MINUTE", "100000")
+                server.remove_rate_limits()
+                os.environ.update(server.env(unlimited=True))
                 print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
                 failures = run_pipeline(start, yesterday, log_level=level)
         else:

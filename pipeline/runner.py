@@ -10,9 +10,10 @@ from datetime import date
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
-from pipeline.build import BUILD_JOB, ONCE_PER_RUN_JOBS, RAW_JOBS, build_defs
-from pipeline.lib.settings import ALL_VENDORS, VENDOR_REQUIREMENTS, enabled_vendors
+from pipeline.build import BUILD_JOB, build_defs
+from pipeline.lib.vendor import Vendor, enabled_vendors
 from pipeline.lib.windows import days_between
+from pipeline.vendors import VENDOR_NAMES, VENDORS
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +48,25 @@ def failure_reason(result: ExecuteInProcessResult) -> str:
     return "\n".join(reasons) or "the run failed without a step failure (see the Dagster logs)"
 
 
-def choose_vendors(requested: Sequence[str] | None) -> list[str]:
-    enabled = enabled_vendors()
+def choose_vendors(requested: Sequence[str] | None) -> list[Vendor]:
+    enabled = enabled_vendors(VENDORS)
     if not requested:
-        for req in VENDOR_REQUIREMENTS:
-            if req.vendor not in enabled:
+        for vendor in VENDORS:
+            if vendor.name not in enabled:
                 log.warning(
-                    "%s is not configured (set %s); skipping it", req.label, req.required[0]
+                    "%s is not configured (set %s); skipping it",
+                    vendor.label,
+                    vendor.settings.required_variables()[0],
                 )
-        return enabled
-    unknown = [v for v in requested if v not in ALL_VENDORS]
+        return [v for v in VENDORS if v.name in enabled]
+    unknown = [v for v in requested if v not in VENDOR_NAMES]
     if unknown:
-        raise SystemExit(f"unknown vendor {', '.join(unknown)}; known: {', '.join(ALL_VENDORS)}")
-    missing = [v for v in requested if v not in enabled]
+        raise SystemExit(f"unknown vendor {', '.join(unknown)}; known: {', '.join(VENDOR_NAMES)}")
+    missing = [v for v in VENDORS if v.name in requested and v.name not in enabled]
     if missing:
-        hints = [
-            f"{r.vendor} (needs {', '.join(r.required)})"
-            for r in VENDOR_REQUIREMENTS
-            if r.vendor in missing
-        ]
+        hints = [f"{v.name} (needs {', '.join(v.settings.required_variables())})" for v in missing]
         raise SystemExit(f"not configured: {'; '.join(hints)}")
-    return list(requested)
+    return [v for v in VENDORS if v.name in requested]
 
 
 def run_pipeline(
@@ -88,13 +87,13 @@ def run_pipeline(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     failures: list[StepFailure] = []
     for vendor in chosen:
-        if vendor in ONCE_PER_RUN_JOBS:
-            result = defs.resolve_job_def(ONCE_PER_RUN_JOBS[vendor]).execute_in_process(
+        if vendor.once_job is not None:
+            result = defs.resolve_job_def(vendor.once_job).execute_in_process(
                 instance=instance, run_config=run_config, raise_on_error=False
             )
             if not result.success:
-                failures.append(StepFailure(vendor, None, failure_reason(result)))
-        job = defs.resolve_job_def(RAW_JOBS[vendor])
+                failures.append(StepFailure(vendor.name, None, failure_reason(result)))
+        job = defs.resolve_job_def(vendor.daily_job)
         for day in days_between(start, end):
             result = job.execute_in_process(
                 partition_key=day.isoformat(),
@@ -103,7 +102,7 @@ def run_pipeline(
                 raise_on_error=False,
             )
             if not result.success:
-                failures.append(StepFailure(vendor, day.isoformat(), failure_reason(result)))
+                failures.append(StepFailure(vendor.name, day.isoformat(), failure_reason(result)))
     result = defs.resolve_job_def(BUILD_JOB).execute_in_process(
         instance=instance, run_config=run_config, raise_on_error=False
     )

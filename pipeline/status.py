@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from pipeline.lib.settings import ALL_VENDORS
+from pipeline.lib.raw_schema import LOAD_LOG, QUARANTINE
+from pipeline.lib.submit.ledger import LEDGER, NOT_POLLED
+from pipeline.lib.warehouse import WarehouseLockTimeout, read_only
 from pipeline.lib.windows import SNAPSHOT
+
+# How long `status` waits for a run to release the warehouse before saying so.
+READ_WAIT_SECONDS = 10.0
 
 
 def next_daily_run(cron: str, now: datetime) -> datetime:
@@ -20,70 +26,73 @@ def next_daily_run(cron: str, now: datetime) -> datetime:
     return candidate if candidate > now else candidate + timedelta(days=1)
 
 
-def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple:
-    return conn.execute(sql, params).fetchone()
+def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        f"{schema}.{name}"
+        for schema, name in conn.execute(
+            "select schema_name, table_name from duckdb_tables()"
+        ).fetchall()
+    }
 
 
 def vendor_status(
-    warehouse_path: Path, crons: dict[str, str], enabled: list[str], now: datetime | None = None
+    warehouse_path: Path,
+    crons: dict[str, str],
+    vendors: Sequence[str],
+    enabled: Sequence[str],
+    now: datetime | None = None,
 ) -> str:
     now = now or datetime.now(UTC).replace(tzinfo=None)
     header = (
         f"{'vendor':<11}{'enabled':<9}{'last window':<13}{'rows':>7}{'quarantined':>13}"
-        f"{'pending':>9}  {'last load (UTC)':<18}{'next run (UTC)':<16}"
+        f"{'pending':>9}{'in doubt':>10}  {'last load (UTC)':<18}{'next run (UTC)':<16}"
     )
     lines = [header]
-    if not warehouse_path.exists():
-        return f"no warehouse yet at {warehouse_path}: run `qa-warehouse run` or the demo first"
     try:
-        conn = duckdb.connect(str(warehouse_path), read_only=True)
-    except duckdb.IOException:
+        with read_only(warehouse_path, READ_WAIT_SECONDS) as conn:
+            tables = _tables(conn)
+            for vendor in vendors:
+                window = rows = finished = None
+                quarantined = pending = in_doubt = 0
+                if LOAD_LOG in tables:
+                    window, finished = conn.execute(
+                        f"select max(window_start), max(finished_at) from {LOAD_LOG} "
+                        "where vendor = ? and status = 'success' and window_start <> ?",
+                        [vendor, SNAPSHOT.start],
+                    ).fetchone()
+                    if window is not None:
+                        (rows,) = conn.execute(
+                            f"select sum(records) from (select records from {LOAD_LOG} "
+                            "where vendor = ? and status = 'success' and window_start = ? "
+                            "qualify row_number() over "
+                            "(partition by endpoint order by finished_at desc) = 1)",
+                            [vendor, window],
+                        ).fetchone()
+                if QUARANTINE in tables:
+                    (quarantined,) = conn.execute(
+                        f"select count(*) from {QUARANTINE} where vendor = ?", [vendor]
+                    ).fetchone()
+                if LEDGER in tables:
+                    pending, in_doubt = conn.execute(
+                        f"select count(*) filter (where status not in "
+                        f"(select unnest(?::varchar[]))), "
+                        f"count(*) filter (where status = 'in_doubt') "
+                        f"from {LEDGER} where vendor = ?",
+                        [list(NOT_POLLED), vendor],
+                    ).fetchone()
+                nxt = next_daily_run(crons[vendor], now) if vendor in crons else None
+                lines.append(
+                    f"{vendor:<11}{'yes' if vendor in enabled else 'no':<9}"
+                    f"{window.date().isoformat() if window else '-':<13}"
+                    f"{rows if rows is not None else '-':>7}{quarantined:>13}{pending:>9}"
+                    f"{in_doubt:>10}  "
+                    f"{finished.strftime('%Y-%m-%d %H:%M') if finished else '-':<18}"
+                    f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-':<16}"
+                )
+    except FileNotFoundError:
+        return f"no warehouse yet at {warehouse_path}: run `qa-warehouse run` or the demo first"
+    except WarehouseLockTimeout:
         return f"{warehouse_path} is being written by a run right now; try again in a moment"
-    with conn:
-        has = {
-            name
-            for (name,) in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'raw'"
-            ).fetchall()
-        }
-        for vendor in ALL_VENDORS:
-            window = rows = finished = None
-            quarantined = pending = 0
-            if "load_log" in has:
-                window, finished = _one(
-                    conn,
-                    "select max(window_start), max(finished_at) from raw.load_log "
-                    "where vendor = ? and status = 'success' and window_start <> ?",
-                    [vendor, SNAPSHOT.start],
-                )
-                if window is not None:
-                    (rows,) = _one(
-                        conn,
-                        "select sum(records) from (select records from raw.load_log "
-                        "where vendor = ? and status = 'success' and window_start = ? "
-                        "qualify row_number() over "
-                        "(partition by endpoint order by finished_at desc) = 1)",
-                        [vendor, window],
-                    )
-            if "quarantine" in has:
-                (quarantined,) = _one(
-                    conn, "select count(*) from raw.quarantine where vendor = ?", [vendor]
-                )
-            if vendor == "cqa" and "cqa__push_ledger" in has:
-                (pending,) = _one(
-                    conn,
-                    "select count(*) from raw.cqa__push_ledger "
-                    "where status in ('submitted', 'queued', 'processing')",
-                    [],
-                )
-            nxt = next_daily_run(crons[vendor], now) if vendor in crons else None
-            lines.append(
-                f"{vendor:<11}{'yes' if vendor in enabled else 'no':<9}"
-                f"{window.date().isoformat() if window else '-':<13}"
-                f"{rows if rows is not None else '-':>7}{quarantined:>13}{pending:>9}  "
-                f"{finished.strftime('%Y-%m-%d %H:%M') if finished else '-':<18}"
-                f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-':<16}"
-            )
     lines.append("")
     lines.append("Next runs are those of the daily schedules, when the Dagster daemon runs them.")
     return "\n".join(lines)

@@ -13,11 +13,11 @@ from typing import Any
 import duckdb
 import pytest
 from dagster import DagsterInstance
+from qa_sandbox.faults import SlidingWindowLimit
+from qa_sandbox.server import SandboxServer
 
 from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, ensure_manifest
 from pipeline.runner import StepFailure, run_pipeline
-from pipeline.sandbox.faults import SlidingWindowLimit
-from pipeline.sandbox.server import SandboxServer
 
 DAY = date(2026, 3, 23)
 
@@ -32,6 +32,13 @@ def dbt_manifest() -> None:
 def sandbox_server() -> Iterator[SandboxServer]:
     with SandboxServer() as server:
         yield server
+
+
+@pytest.fixture
+def vendor_env(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every vendor configured (pointed at the sandbox), so every vendor's Definitions exist."""
+    for name, value in sandbox_server.env().items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

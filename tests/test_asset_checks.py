@@ -50,7 +50,7 @@ def test_unknown_keys_and_quarantine_are_reported(kore_only, sandbox) -> None:
     assert passed is False and metadata["quarantined"] == 1
 
 
-def test_every_vendor_has_freshness_and_dbt_tests_as_checks() -> None:
+def test_every_vendor_has_freshness_and_dbt_tests_as_checks(vendor_env) -> None:
     graph = build_defs().resolve_asset_graph()
     names_by_asset: dict[AssetKey, set[str]] = {}
     for key in graph.asset_check_keys:

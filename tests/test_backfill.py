@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.instance.ref import InstanceRef
+from qa_sandbox.faults import SlidingWindowLimit
+from qa_sandbox.server import SandboxServer
 
-from pipeline.sandbox.faults import SlidingWindowLimit
-from pipeline.sandbox.server import SandboxServer
 from tests import dagster_services
 
 FIRST_DAY = date(2026, 2, 20)

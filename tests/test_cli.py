@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.lib.settings import VendorConfigError, enabled_vendors
+from pipeline.lib.vendor import VendorConfigError, enabled_vendors
+from pipeline.vendors import VENDORS
 
 CLI = str(Path(sys.executable).parent / "qa-warehouse")
 
@@ -80,7 +81,7 @@ def test_run_with_a_half_configured_vendor_names_the_missing_variable(tmp_path: 
 
 
 def test_vendor_enablement() -> None:
-    assert enabled_vendors({}) == []
+    assert enabled_vendors(VENDORS, {}) == []
     full = {
         name: "x"
         for name in (
@@ -92,9 +93,9 @@ def test_vendor_enablement() -> None:
             "KORE_CLIENT_SECRET",
         )
     }
-    assert enabled_vendors(full) == ["kore"]
+    assert enabled_vendors(VENDORS, full) == ["kore"]
     with pytest.raises(VendorConfigError, match="KORE_ORG_ID"):
-        enabled_vendors({k: v for k, v in full.items() if k != "KORE_ORG_ID"})
+        enabled_vendors(VENDORS, {k: v for k, v in full.items() if k != "KORE_ORG_ID"})
 
 
 def test_sandbox_command_serves_the_vendors_on_loopback(tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.cqa.inbox import batches, read_inbox_file
+from pipeline.cqa.inbox import read_inbox_file
+from pipeline.cqa.submit import BATCH_SIZE
+from pipeline.lib.submit.flow import batches
 
 
 def test_csv_with_mapping_and_extra_columns_as_metadata(tmp_path: Path) -> None:
@@ -56,4 +58,4 @@ def test_ndjson_checks_metadata_keys_and_values(tmp_path: Path) -> None:
 
 
 def test_batches_hold_at_most_100() -> None:
-    assert [len(b) for b in batches(list(range(250)))] == [100, 100, 50]
+    assert [len(b) for b in batches(list(range(250)), BATCH_SIZE)] == [100, 100, 50]

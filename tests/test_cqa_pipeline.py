@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from qa_sandbox.roster import ROSTER
 
-from pipeline.cqa.client import CqaClient, CqaConfig, DuplicateError, _classify
+from pipeline.cqa.client import CqaClient, DuplicateError, _classify
+from pipeline.cqa.resources import CqaResource
 from pipeline.lib.http import AuthenticationError, ClientRequestError, RetryableError
 from pipeline.lib.windows import Window
-from pipeline.sandbox.roster import ROSTER
 from tests.conftest import DAY, only_vendor
 
 
@@ -22,12 +23,12 @@ def cqa_only(monkeypatch, warehouse):
 
 def _client(sandbox) -> CqaClient:
     return CqaClient(
-        CqaConfig(
+        CqaResource(
             base_url=sandbox.url + "/cqa",
             account_id=sandbox.cqa.account_id,
             api_key=sandbox.cqa.api_key,
             get_requests_per_minute=100_000,
-            backoff_initial=0.05,
+            backoff_initial_seconds=0.05,
         )
     )
 

@@ -33,7 +33,8 @@ def _ledger(warehouse) -> dict[str, tuple]:
     return {
         r[0]: r[1:]
         for r in warehouse.query(
-            "select external_interaction_id, status, reason, batch_id from raw.cqa__push_ledger"
+            "select submission_key, status, reason, batch_id from raw.submissions "
+            "where vendor = 'cqa'"
         )
     }
 
@@ -69,7 +70,7 @@ def test_rerunning_the_push_submits_nothing_new(cqa_only, sandbox) -> None:
     assert len(sandbox.cqa.submitted_external_ids) == 150
     assert sandbox.cqa.requests["batch_submit"] == 2, "150 rows go as batches of 100 and 50"
     assert len({r[2] for r in _ledger(warehouse).values()}) == 2
-    metadata = first.asset_materializations_for_node("raw__cqa__push_ledger")[0].metadata
+    metadata = first.asset_materializations_for_node("raw__cqa__submissions")[0].metadata
     assert metadata["submitted"].value == 150
 
     _push(warehouse)
@@ -102,7 +103,7 @@ def test_a_pending_interaction_is_picked_up_when_it_completes(cqa_only, sandbox)
         )
 
     waiting = tick()
-    assert waiting.run_requests == [] and "no pushed interaction finished" in waiting.skip_message
+    assert waiting.run_requests == [] and "no cqa submission finished" in waiting.skip_message
 
     _push(warehouse)  # the next poll: completed / failed
     ledger = _ledger(warehouse)
@@ -130,11 +131,12 @@ def test_a_pending_interaction_is_picked_up_when_it_completes(cqa_only, sandbox)
 
 def test_cqa_duplicates_count_as_already_submitted(cqa_only, sandbox) -> None:
     warehouse = cqa_only
-    from pipeline.cqa.client import CqaClient, CqaConfig
+    from pipeline.cqa.client import CqaClient
+    from pipeline.cqa.resources import CqaResource
 
     # CQA already has push-dup (sent by another tool, or before the ledger was lost).
     client = CqaClient(
-        CqaConfig(
+        CqaResource(
             base_url=sandbox.url + "/cqa",
             account_id=sandbox.cqa.account_id,
             api_key=sandbox.cqa.api_key,

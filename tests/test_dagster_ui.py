@@ -19,7 +19,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 VENDOR_ASSETS = {
     "kore": ["rawdata"],
     "evaluagent": ["evaluations", "evaluation_details", "users", "groups"],
-    "cqa": ["analyses", "analysis_details", "interactions", "push_ledger"],
+    "cqa": ["analyses", "analysis_details", "interactions", "submissions"],
 }
 MAIN_ASSET = {
     "kore": "raw/kore/rawdata",
@@ -29,9 +29,11 @@ MAIN_ASSET = {
 
 
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def webserver(tmp_path_factory: pytest.TempPathFactory, sandbox_server) -> Iterator[str]:
     home = dagster_services.instance_home(tmp_path_factory.mktemp("dagster_home"))
     env = {
+        # The vendors are enabled (pointed at the sandbox); nothing here calls them.
+        **sandbox_server.env(),
         "QA_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
         "QA_ANALYTICS_PATH": str(home / "analytics.duckdb"),
     }

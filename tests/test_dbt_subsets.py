@@ -13,8 +13,10 @@ from typing import Any
 
 from dagster import AssetCheckKey, AssetKey, AssetSelection, DagsterEventType
 
-from pipeline.build import BUILD_JOB, ONCE_PER_RUN_JOBS, RAW_JOBS, build_defs
+from pipeline.build import BUILD_JOB, build_defs
+from pipeline.lib.vendor import vendor_named
 from pipeline.runner import failure_reason
+from pipeline.vendors import VENDORS
 from tests.conftest import DAY, Warehouse
 
 DETAILS = AssetKey(["raw", "evaluagent", "evaluation_details"])
@@ -53,10 +55,10 @@ def test_dbt_models_built_in_two_runs_like_a_backfill(warehouse: Warehouse) -> N
         assert result.success, failure_reason(result)
         return result
 
-    for job in ONCE_PER_RUN_JOBS.values():
+    for job in (vendor.once_job for vendor in VENDORS if vendor.once_job):
         assert defs.resolve_job_def(job).execute_in_process(instance=warehouse.instance).success
     for vendor in ("kore", "cqa"):
-        raw = defs.resolve_job_def(RAW_JOBS[vendor])
+        raw = defs.resolve_job_def(vendor_named(VENDORS, vendor).daily_job)
         assert raw.execute_in_process(partition_key=DAY.isoformat(), instance=warehouse.instance)
     materialize([AssetKey(["raw", "evaluagent", "evaluations"])], DAY.isoformat())
 

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 from dagster import AssetKey
+from qa_sandbox.roster import ROSTER
 
 from pipeline.evaluagent.client import REGIONS, base_url_for
-from pipeline.sandbox.roster import ROSTER
 from tests.conftest import DAY, only_vendor
 from tests.test_secrets import _dagster_text, _warehouse_text
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from qa_sandbox.faults import FAULT_KINDS
 
-from pipeline.sandbox.faults import FAULT_KINDS
 from pipeline.summary import MARTS
 from tests.conftest import DAY, Warehouse
 

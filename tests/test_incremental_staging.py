@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+from qa_sandbox.kore import render
+from qa_sandbox.kore_bulk import BulkDay
 
-from pipeline.sandbox.kore import render
-from pipeline.sandbox.kore_bulk import BulkDay
 from tests.conftest import DAY, Warehouse
 
 MARTS = ("fct_interaction", "fct_evaluation", "fct_kpi_score", "fct_audit", "dim_agent")

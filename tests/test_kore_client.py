@@ -8,22 +8,23 @@ import math
 import httpx
 import jwt
 import pytest
+from qa_sandbox.faults import SlidingWindowLimit
+from qa_sandbox.kore_bulk import BulkDay
 
-from pipeline.kore.client import PAGES_AHEAD, KoreClient, KoreConfig, _classify, mint_jwt
+from pipeline.kore.client import PAGES_AHEAD, KoreClient, _classify, mint_jwt
 from pipeline.kore.models import RawdataIds
+from pipeline.kore.resources import KoreResource
 from pipeline.lib.http import AuthenticationError
-from pipeline.lib.landing import SplitPage
-from pipeline.lib.paging import PaginationError
+from pipeline.lib.pull.pages import SplitPage
+from pipeline.lib.pull.paging import PaginationError
 from pipeline.lib.windows import Window
-from pipeline.sandbox.faults import SlidingWindowLimit
-from pipeline.sandbox.kore_bulk import BulkDay
 from tests.conftest import DAY
 
 
 def _client(sandbox, **overrides) -> KoreClient:
     kore = sandbox.kore
     config = {
-        "base_url": sandbox.kore_url,
+        "base_url": sandbox.base_url(sandbox.kore),
         "stream_id": kore.stream_id,
         "account_id": kore.account_id,
         "org_id": kore.org_id,
@@ -31,10 +32,10 @@ def _client(sandbox, **overrides) -> KoreClient:
         "client_secret": kore.client_secret,
         "page_size": 7,
         "requests_per_minute": 100_000,
-        "backoff_initial": 0.05,
+        "backoff_initial_seconds": 0.05,
         **overrides,
     }
-    return KoreClient(KoreConfig(**config))
+    return KoreClient(KoreResource(**config))
 
 
 def _ignore(*_: object) -> None:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 from dagster import AssetKey
+from qa_sandbox.kore import render
 
-from pipeline.sandbox.kore import render
 from tests.conftest import DAY
 
 MART_KEYS = {
@@ -234,7 +234,7 @@ def test_a_bad_jwt_secret_fails_fast_with_a_clear_error(kore_only, sandbox, monk
 
 
 def test_sandbox_renders_three_dialects() -> None:
-    from pipeline.sandbox.kore import generate_day
+    from qa_sandbox.kore import generate_day
 
     rows = {c.dialect: render(c) for c in generate_day(DAY, 40)}
     assert "conversationId" in rows["camel"] and "koreEvalutionScore" in rows["camel"]

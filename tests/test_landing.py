@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.landing import (
-    CHUNK_PAGES,
-    COMMIT_BATCH_PAGES,
-    Endpoint,
-    WindowLoad,
-    connect,
-    ensure_raw_schema,
-)
-from pipeline.lib.paging import split_records
+from pipeline.lib.commit import COMMIT_BATCH_PAGES, LoadOutcome, commit_window, fail_window
+from pipeline.lib.pull.land import spool_page
+from pipeline.lib.pull.pages import Page
+from pipeline.lib.pull.paging import split_records
+from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema
+from pipeline.lib.spool import CHUNK_PAGES, WindowSpool
+from pipeline.lib.warehouse import connect
 from pipeline.lib.windows import Window, days_between
 
 ENDPOINT = Endpoint("kore", "rawdata")
@@ -27,16 +25,15 @@ def _rows(conn) -> list[tuple]:
     ).fetchall()
 
 
-def _load(tmp_path: Path, run_id: str) -> WindowLoad:
-    return WindowLoad(ENDPOINT, WINDOW, run_id, tmp_path / "spool")
+def _load(tmp_path: Path, run_id: str) -> WindowSpool:
+    return WindowSpool(ENDPOINT, WINDOW, run_id, tmp_path / "spool")
 
 
-def _landed(tmp_path: Path, conn, run_id: str, body: str, records: int) -> WindowLoad:
+def _landed(tmp_path: Path, conn, run_id: str, body: str, records: int) -> LoadOutcome:
     """A one-page load of the window, committed."""
     load = _load(tmp_path, run_id)
     load.add_page(1, body, records=records, request={})
-    load.commit(conn)
-    return load
+    return commit_window(conn, load)
 
 
 def test_pages_are_stored_exactly_as_received(tmp_path: Path) -> None:
@@ -44,7 +41,7 @@ def test_pages_are_stored_exactly_as_received(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
         load = _load(tmp_path, "run-a")
         load.add_page(1, body, records=1, request={"page": 1})
-        load.commit(conn)
+        commit_window(conn, load)
         load.discard()
         assert _rows(conn) == [("run-a", 1, body)]
     assert list((tmp_path / "spool").iterdir()) == []
@@ -57,7 +54,7 @@ def test_pages_wait_in_the_spool_until_the_load_commits(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
         conn.execute("create table other_writer as select 1 as x")
     with connect(tmp_path / "w.duckdb") as conn:
-        load.commit(conn)
+        commit_window(conn, load)
         assert _rows(conn) == [("run-a", 1, '{"results": [1]}')]
     load.discard()
 
@@ -77,7 +74,7 @@ def test_a_rerun_replaces_the_window_and_a_killed_run_leaves_nothing_visible(
         third = _load(tmp_path, "run-c")
         third.add_page(1, '{"results": [2]}', records=1, request={})
         third.add_page(2, '{"results": [3]}', records=1, request={})
-        third.commit(conn)
+        commit_window(conn, third)
         assert [r[0] for r in _rows(conn)] == ["run-c", "run-c"]
 
 
@@ -87,7 +84,7 @@ def test_a_failed_run_keeps_the_last_good_load_and_its_quarantine(tmp_path: Path
         bad = _load(tmp_path, "run-b")
         bad.add_page(1, '{"results": [2]}', records=1, request={})
         bad.quarantine("page 2: invalid JSON", '{"resu')
-        bad.fail(conn, "RetryableError: page 2 stayed broken")
+        fail_window(conn, bad, "RetryableError: page 2 stayed broken")
         assert [r[0] for r in _rows(conn)] == ["run-a"]
         error = conn.execute("select error from raw.load_log where run_id = 'run-b'").fetchone()
         assert error == ("RetryableError: page 2 stayed broken",)
@@ -122,12 +119,12 @@ RECORDS = Endpoint("kore", "rawdata", "$.results[*]", record_rows=True)
 def test_an_endpoint_of_record_rows_lands_each_record_as_received(tmp_path: Path) -> None:
     body = '{"results": [ {"Conversation ID": "c-1",  "x": 1.50},\n  "odd" ], "hasMore": false}'
     split = split_records(body, "results", {"hasMore": False})
-    load = WindowLoad(RECORDS, WINDOW, "run-a", tmp_path / "spool")
+    load = WindowSpool(RECORDS, WINDOW, "run-a", tmp_path / "spool")
     with pytest.raises(ValueError, match="without its records split out"):
         load.add_page(1, body, records=1, request={"page": 1})
-    load.add_page(1, body, records=1, request={"page": 1}, split=split)
+    spool_page(load, Page(1, body, {"page": 1}, records=1, split=split))
     with connect(tmp_path / "w.duckdb") as conn:
-        load.commit(conn)
+        commit_window(conn, load)
         load.discard()
         rows = conn.execute(
             "select page_number, request, page_envelope, payload from raw.kore__rawdata "
@@ -146,21 +143,24 @@ def test_record_pages_keep_their_page_across_chunk_files_and_statements(tmp_path
     full."""
     pages = CHUNK_PAGES * (COMMIT_BATCH_PAGES // CHUNK_PAGES) * 2 + 5
     expected = []
-    load = WindowLoad(RECORDS, WINDOW, "run-a", tmp_path / "spool")
+    load = WindowSpool(RECORDS, WINDOW, "run-a", tmp_path / "spool")
     for number in range(1, pages + 1):
         # 0 to 6 records a page, every one unique, spaced as a vendor might.
         records = [f'{{"id": "p{number}-r{index}", "n":{index} }}' for index in range(number % 7)]
         body = '{"results": [' + " ,\n ".join(records) + f'], "page": {number}}}'
-        load.add_page(
-            number,
-            body,
-            records=len(records),
-            request={"page": number},
-            split=split_records(body, "results", {"page": number}),
+        spool_page(
+            load,
+            Page(
+                number,
+                body,
+                {"page": number},
+                records=len(records),
+                split=split_records(body, "results", {"page": number}),
+            ),
         )
         expected += [(number, f'{{"page": {number}}}', f'{{"page": {number}}}', r) for r in records]
     with connect(tmp_path / "w.duckdb") as conn:
-        load.commit(conn)
+        commit_window(conn, load)
         load.discard()
         rows = conn.execute(
             "select page_number, request, page_envelope, payload from raw.kore__rawdata"
@@ -194,16 +194,16 @@ def test_a_window_commit_writes_its_rows_to_the_database_file_not_the_wal(
     threshold.)"""
     database = tmp_path / "w.duckdb"
     wal = tmp_path / "w.duckdb.wal"
-    load = WindowLoad(RECORDS, WINDOW, "run-a", tmp_path / "spool")
+    load = WindowSpool(RECORDS, WINDOW, "run-a", tmp_path / "spool")
     for number in range(1, 81):
         records = [f'{{"id": "p{number}-r{index}"}}' for index in range(100)]
         body = '{"results": [' + ",".join(records) + "]}"
-        load.add_page(
-            number, body, records=100, request={}, split=split_records(body, "results", {})
+        spool_page(
+            load, Page(number, body, {}, records=100, split=split_records(body, "results", {}))
         )
     with connect(database) as conn:
         ensure_raw_schema(conn, [RECORDS])
-        load.commit(conn)
+        commit_window(conn, load)
         load.discard()
         assert not wal.exists() or wal.stat().st_size == 0
         assert conn.execute("select count(*) from raw.kore__rawdata").fetchone() == (8000,)

@@ -19,7 +19,7 @@ def test_days_to_pull() -> None:
     assert days_to_pull(date(2026, 1, 2), 3, date(2026, 1, 1)) == [date(2026, 1, 1)]
 
 
-def test_each_vendor_schedule_requests_yesterday_and_the_lookback(monkeypatch) -> None:
+def test_each_vendor_schedule_requests_yesterday_and_the_lookback(vendor_env, monkeypatch) -> None:
     monkeypatch.setenv("QA_LOOKBACK_DAYS", "3")
     monkeypatch.setenv("QA_PARTITIONS_START", "2026-01-01")
     defs = build_defs()

@@ -22,6 +22,7 @@ def test_status_after_a_run(warehouse, sandbox) -> None:
         warehouse.path,
         {"kore": "0 1 * * *", "evaluagent": "20 1 * * *", "cqa": "40 1 * * *"},
         ["kore", "evaluagent", "cqa"],
+        ["kore", "evaluagent", "cqa"],
         now=datetime(2026, 3, 25, 1, 30),
     )
     lines = {line.split()[0]: line.split() for line in text.splitlines()[1:4]}
@@ -35,4 +36,4 @@ def test_status_after_a_run(warehouse, sandbox) -> None:
 
 
 def test_status_without_a_warehouse(tmp_path) -> None:
-    assert "no warehouse yet" in vendor_status(tmp_path / "none.duckdb", {}, [])
+    assert "no warehouse yet" in vendor_status(tmp_path / "none.duckdb", {}, [], [])

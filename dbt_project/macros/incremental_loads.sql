@@ -25,10 +25,10 @@
     )
 {%- endmacro %}
 
-{# The current loads this model does not hold yet. Models join their input to it on the load
-   key: a join, rather than a filter, lets DuckDB skip the row groups of other windows instead
-   of reading every load's JSON. #}
-{% macro new_loads(current_loads) -%}
+{# The current loads this model does not hold yet (of `vendor`'s rows, in a mart of several
+   vendors). Models join their input to it on the load key: a join, rather than a filter,
+   lets DuckDB skip the row groups of other windows instead of reading every load's JSON. #}
+{% macro new_loads(current_loads, vendor=none) -%}
     select current_loads.loaded_window_start, current_loads.loaded_run_id
     from ({{ current_loads }}) as current_loads
     {%- if is_incremental() %}
@@ -37,6 +37,9 @@
         from {{ this }} as held
         where held.loaded_window_start = current_loads.loaded_window_start
             and held.loaded_run_id = current_loads.loaded_run_id
+            {%- if vendor is not none %}
+            and held.vendor = '{{ vendor }}'
+            {%- endif %}
     )
     {%- endif %}
 {%- endmacro %}
@@ -54,17 +57,43 @@
     select distinct loaded_window_start, loaded_run_id from {{ relation }}
 {%- endmacro %}
 
-{# A mart fed by Kore's incremental staging and by other vendors' views keeps Kore's rows per
-   load, as staging does, and rebuilds the other vendors' rows (no load key, small) every time.
-   Before the insert it deletes:
-   - the rows without a load key, and those of loads no longer current in `conversations`;
-   - every row of a conversation that a load new to this mart carries, wherever it was held:
-     a conversation re-sent in another window, or no longer evaluated, leaves nothing stale.
+{# A mart fed by several vendors keeps the rows of each incremental vendor (the
+   `incremental_vendors` var) per load, as their staging does, and rebuilds the other vendors'
+   rows (no load key, small) every time. Each incremental vendor has a model
+   `int_<vendor>__loaded_records` (record_id, loaded_window_start, loaded_run_id): the records
+   its staging holds now, keyed as the marts key that vendor's rows. #}
+
+{# The enabled vendors whose facts are kept per load. #}
+{% macro incremental_vendors() -%}
+    {%- set vendors = [] -%}
+    {%- for vendor in var('incremental_vendors', []) -%}
+        {%- if vendor in enabled_vendors() -%}{%- do vendors.append(vendor) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(vendors) }}
+{%- endmacro %}
+
+{% macro loaded_records(vendor) -%}
+    {{ return(ref('int_' ~ vendor ~ '__loaded_records')) }}
+{%- endmacro %}
+
+{# A mart reads the loaded records of every incremental vendor only in an incremental build;
+   the hints tell dbt of those dependencies whatever the build. #}
+{% macro incremental_depends_on() -%}
+    {%- for vendor in incremental_vendors() %}
+-- depends_on: {{ loaded_records(vendor) }}
+    {%- endfor %}
+{%- endmacro %}
+
+{# Before the insert, delete:
+   - the rows without a load key, and those of a vendor no longer loaded incrementally;
+   - for each incremental vendor, its rows of loads no longer current, and every row of a
+     record that a load new to this mart carries, wherever it was held: a record re-sent in
+     another window, or no longer evaluated, leaves nothing stale.
    The model then selects the rows without a load key and those of the loads it does not hold
-   (`rows_to_rebuild`), so an incremental build equals a full one (tested). With the vendor
-   switched off (`conversations` none) every row is rebuilt. `key` is the mart's column that
-   holds the vendor's conversation id. #}
-{% macro delete_rows_to_rebuild(conversations, vendor, key='vendor_evaluation_id') -%}
+   (`rows_to_rebuild`), so an incremental build equals a full one (tested). With no
+   incremental vendor enabled every row is rebuilt. `key` is the mart's column that holds the
+   vendor's record id. #}
+{% macro delete_rows_to_rebuild(key) -%}
     {%- if is_incremental() -%}
     {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
     {%- if 'loaded_run_id' not in held_columns -%}
@@ -72,19 +101,27 @@
             this ~ " was built by a version without load keys: rebuild it once with `dbt build "
             ~ "--full-refresh --select " ~ this.identifier ~ "`") }}
     {%- endif -%}
+    {%- set vendors = incremental_vendors() -%}
     delete from {{ this }} as held
-    {%- if conversations is not none %}
+    {%- if vendors %}
     where held.loaded_run_id is null
-        or not {{ held_load_is_current(current_loads_of(conversations)) }}
+        or held.vendor not in ('{{ vendors | join("', '") }}')
+        {%- for vendor in vendors %}
         or (
             held.vendor = '{{ vendor }}'
-            and held.{{ key }} in (
-                select conversations.conversation_id
-                from {{ conversations }} as conversations
-                inner join ({{ new_loads(current_loads_of(conversations)) }}) as new_loads
-                    using (loaded_window_start, loaded_run_id)
+            and (
+                not {{ held_load_is_current(current_loads_of(loaded_records(vendor))) }}
+                or held.{{ key }} in (
+                    select records.record_id
+                    from {{ loaded_records(vendor) }} as records
+                    inner join (
+                        {{ new_loads(current_loads_of(loaded_records(vendor)), vendor) }}
+                    ) as new_loads
+                        using (loaded_window_start, loaded_run_id)
+                )
             )
         )
+        {%- endfor %}
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -92,25 +129,29 @@
 {# The rows of `relation` that `delete_rows_to_rebuild` left to insert: those without a load key
    and those of the loads this mart does not hold. A join rather than an `or exists` filter:
    DuckDB then reads only the new loads' row groups (about 3x faster on a year). #}
-{% macro rows_to_rebuild(relation, conversations) -%}
-    {%- if is_incremental() and conversations is not none -%}
+{% macro rows_to_rebuild(relation) -%}
+    {%- set vendors = incremental_vendors() -%}
+    {%- if is_incremental() and vendors -%}
     select * from {{ relation }} as rows
     where rows.loaded_run_id is null
+    {%- for vendor in vendors %}
     union all by name
     select rows.*
     from {{ relation }} as rows
-    inner join ({{ new_loads(current_loads_of(conversations)) }}) as new_loads
+    inner join ({{ new_loads(current_loads_of(loaded_records(vendor)), vendor) }}) as new_loads
         using (loaded_window_start, loaded_run_id)
+    where rows.vendor = '{{ vendor }}'
+    {%- endfor %}
     {%- else -%}
     select * from {{ relation }}
     {%- endif -%}
 {%- endmacro %}
 
-{# The load key columns of a mart fed by `rows_to_rebuild`: NULL throughout when the vendor is
-   switched off, so the mart keeps its columns. #}
-{% macro load_key_columns(conversations, relation_alias=none) -%}
+{# The load key columns of a mart fed by `rows_to_rebuild`: NULL throughout when no vendor
+   loads incrementally, so the mart keeps its columns. #}
+{% macro load_key_columns(relation_alias=none) -%}
     {%- set prefix = relation_alias ~ '.' if relation_alias else '' -%}
-    {%- if conversations is not none -%}
+    {%- if incremental_vendors() -%}
     {{ prefix }}loaded_window_start,
     {{ prefix }}loaded_run_id
     {%- else -%}
@@ -140,10 +181,4 @@
         {%- endfor %}
         )
     {%- endif -%}
-{%- endmacro %}
-
-{# Kore's staged conversations, whose loads the incremental facts follow; none with Kore switched
-   off (`using_kore`), when the facts rebuild every row. #}
-{% macro kore_conversations() -%}
-    {{ return(ref('stg_kore__conversations') if var('using_kore', true) else none) }}
 {%- endmacro %}

@@ -10,42 +10,47 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
-    MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
 from pipeline.cqa.client import CqaClient
-from pipeline.cqa.push import push_inbox
 from pipeline.cqa.resources import CqaResource
-from pipeline.lib.checks import raw_check_specs
-from pipeline.lib.extract import Page
+from pipeline.cqa.submit import CqaSubmitter
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
-from pipeline.lib.landing import Endpoint, landed_values, register_endpoint
-from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
-from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource, api_pool
+from pipeline.lib.pull.asset import materialize_windows
+from pipeline.lib.pull.checks import raw_check_specs
+from pipeline.lib.pull.pages import Page
+from pipeline.lib.raw_schema import Endpoint, landed_values
+from pipeline.lib.submit.asset import run_submissions, submission_check_specs
+from pipeline.lib.submit.flow import Inbox
+from pipeline.lib.warehouse import WarehouseResource, api_pool
 from pipeline.lib.windows import Window
 
-ANALYSES = register_endpoint(
+ANALYSES = Endpoint(
     "cqa",
     "analyses",
     "$.data.analyses[*]",
-    (
-        "analysis_id",
-        "interaction_id",
-        "external_interaction_id",
-        "profile_id",
-        "status",
-        "ai_score",
-        "qa_score",
-        "final_score",
-        "criticality_adjusted_score",
-        "metadata",
-        "created_at",
+    frozenset(
+        {
+            "analysis_id",
+            "interaction_id",
+            "external_interaction_id",
+            "profile_id",
+            "status",
+            "ai_score",
+            "qa_score",
+            "final_score",
+            "criticality_adjusted_score",
+            "metadata",
+            "created_at",
+        }
     ),
 )
-ANALYSIS_DETAILS = register_endpoint("cqa", "analysis_details")
-INTERACTIONS = register_endpoint("cqa", "interactions")
+ANALYSIS_DETAILS = Endpoint("cqa", "analysis_details")
+INTERACTIONS = Endpoint("cqa", "interactions")
+ENDPOINTS = (ANALYSES, ANALYSIS_DETAILS, INTERACTIONS)
+SUBMISSIONS_KEY = AssetKey(["raw", "cqa", "submissions"])
 
 
 def _each(
@@ -70,9 +75,9 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
     }
 
     @asset(
-        key=raw_asset_key(ANALYSES),
+        key=ANALYSES.asset_key,
         description="CQA List Analyses pages for the UTC day.",
-        check_specs=raw_check_specs(raw_asset_key(ANALYSES), ANALYSES),
+        check_specs=raw_check_specs(ANALYSES.asset_key, ANALYSES),
         **common,
     )
     def cqa_analyses(
@@ -92,10 +97,10 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
 
     def per_listed(endpoint: Endpoint, id_path: str, fetch_name: str, description: str):
         @asset(
-            key=raw_asset_key(endpoint),
-            deps=[raw_asset_key(ANALYSES)],
+            key=endpoint.asset_key,
+            deps=[ANALYSES.asset_key],
             description=description,
-            check_specs=raw_check_specs(raw_asset_key(endpoint), endpoint),
+            check_specs=raw_check_specs(endpoint.asset_key, endpoint),
             **common,
         )
         def _detail(
@@ -123,36 +128,33 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         return _detail
 
     @asset(
-        key=AssetKey(["raw", "cqa", "push_ledger"]),
+        key=SUBMISSIONS_KEY,
         group_name="cqa",
         kinds={"python", "duckdb"},
-        pool=WRITER_POOL,
+        pool=api_pool("cqa"),
+        check_specs=submission_check_specs(SUBMISSIONS_KEY),
         description=(
-            "Interactions from the inbox pushed to CQA in batches of at most 100, with a ledger "
-            "of what was sent; batch jobs tracked and pending interactions polled each run."
+            "Interactions from the inbox pushed to CQA in batches of at most 100, each recorded "
+            "in raw.submissions before it is sent; batch jobs tracked and unfinished "
+            "interactions polled each run."
         ),
     )
-    def cqa_push(
+    def cqa_submissions(
         context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
     ) -> MaterializeResult:
         client = cqa.client()
         try:
-            with duckdb.get_connection() as conn:
-                counts = push_inbox(
-                    conn, client, Path(cqa.inbox_path), cqa.column_mapping, context.run_id
-                )
+            return run_submissions(
+                context,
+                duckdb,
+                CqaSubmitter(client),
+                Inbox(Path(cqa.inbox_path), cqa.column_mapping),
+            )
         finally:
             client.close()
-        if counts["rejected"]:
-            context.log.warning(
-                f"cqa: {counts['rejected']} inbox rows rejected; see raw.cqa__push_ledger"
-            )
-        return MaterializeResult(
-            metadata={name: MetadataValue.int(value) for name, value in sorted(counts.items())}
-        )
 
     return [
-        cqa_push,
+        cqa_submissions,
         cqa_analyses,
         per_listed(
             ANALYSIS_DETAILS,

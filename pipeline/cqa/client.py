@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.lib.extract import Page
+from pipeline.cqa.resources import CqaResource
 from pipeline.lib.http import (
     AuthenticationError,
     ClientRequestError,
@@ -24,7 +23,8 @@ from pipeline.lib.http import (
     VendorHTTPError,
     parse_retry_after,
 )
-from pipeline.lib.paging import (
+from pipeline.lib.pull.pages import Page
+from pipeline.lib.pull.paging import (
     PaginationError,
     RepeatGuard,
     check_page_cap,
@@ -88,30 +88,16 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
     return ClientRequestError(text, status=response.status_code)
 
 
-@dataclass(frozen=True)
-class CqaConfig:
-    base_url: str
-    account_id: str
-    api_key: str
-    get_requests_per_minute: int = 300
-    post_requests_per_minute: int = 100
-    rate_period_seconds: float = 60.0
-    max_pages: int = 200
-    max_attempts: int = 6
-    backoff_initial: float = 0.5
-    timeout: float = 30.0
-
-
 class CqaClient:
-    def __init__(self, config: CqaConfig) -> None:
+    def __init__(self, config: CqaResource) -> None:
         self.config = config
         self.redactor = Redactor([config.api_key])
         common = {
             "headers": {"X-API-Key": config.api_key, "Content-Type": "application/json"},
             "redactor": self.redactor,
-            "timeout": config.timeout,
+            "timeout": config.timeout_seconds,
             "max_attempts": config.max_attempts,
-            "backoff_initial": config.backoff_initial,
+            "backoff_initial": config.backoff_initial_seconds,
             "classify": _classify,
         }
         scope = f"cqa:{config.account_id}"
@@ -253,6 +239,7 @@ class CqaClient:
             f"{self.account_path}/ingress/interactions/batch",
             json_body={"interactions": interactions},
             what=f"batch of {len(interactions)} interactions",
+            create=True,
         )
         return response.data["data"]
 

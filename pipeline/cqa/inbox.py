@@ -1,16 +1,17 @@
-"""Interactions to push to CQA arrive as files in an inbox folder, in CQA's own file schema
-(CSV or NDJSON), optionally with a column mapping. Each row is checked before it is sent, the
-way CQA itself would check it, so a bad row is rejected here with a clear reason and the good
-rows still go."""
+"""Inbox rows for CQA, in CQA's own file schema (CSV or NDJSON, columns mapped by
+`CQA_COLUMN_MAPPING`). Each row is checked before it is sent, the way CQA itself would check
+it, so a bad row is rejected here with a clear reason and the good rows still go."""
 
 from __future__ import annotations
 
-import csv
-import json
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pipeline.lib.submit.inbox import InboxRow
+from pipeline.lib.submit.inbox import read_inbox_file as read_rows
 
 CANONICAL = frozenset(
     {
@@ -31,12 +32,11 @@ CANONICAL = frozenset(
     }
 )
 MAX_METADATA_KEYS = 50
-SUFFIXES = (".csv", ".ndjson", ".jsonl")
 
 
 @dataclass(frozen=True)
-class InboxRow:
-    """One row of an inbox file: either a ready interaction or the reason it was rejected."""
+class CqaRow:
+    """One inbox row: either a ready interaction or the reason CQA would refuse it."""
 
     source_file: str
     line: int
@@ -50,71 +50,23 @@ class InboxRow:
         return self.reason is None
 
 
-def inbox_files(inbox: Path) -> list[Path]:
-    if not inbox.exists():
-        return []
-    return sorted(p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES)
+def read_inbox_file(path: Path, column_mapping: Mapping[str, str]) -> Iterator[CqaRow]:
+    """Every row of one inbox file, checked."""
+    for row in read_rows(path, column_mapping):
+        yield check(row)
 
 
-def read_inbox_file(path: Path, column_mapping: Mapping[str, str]) -> Iterator[InboxRow]:
-    if path.suffix.lower() == ".csv":
-        yield from _read_csv(path, column_mapping)
-    else:
-        yield from _read_ndjson(path)
-
-
-def _read_csv(path: Path, column_mapping: Mapping[str, str]) -> Iterator[InboxRow]:
-    mapping = {k.strip().lower(): v for k, v in column_mapping.items()}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        columns = [mapping.get(h.strip().lower(), h.strip().lower()) for h in header]
-        for line, values in enumerate(reader, start=2):
-            raw = ",".join(values)
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(columns):
-                yield InboxRow(
-                    path.name,
-                    line,
-                    None,
-                    reason=(f"{len(values)} values for {len(columns)} columns"),
-                    raw=raw,
-                )
-                continue
-            row: dict[str, Any] = {}
-            metadata: dict[str, Any] = {}
-            for column, value in zip(columns, values, strict=True):
-                value = value.strip()
-                if not value:
-                    continue
-                if column in CANONICAL and column != "metadata":
-                    row[column] = value
-                else:
-                    # CQA's rule: a column that is not canonical becomes metadata.
-                    metadata[column] = value
-            if metadata:
-                row["metadata"] = metadata
-            yield validate(path.name, line, row, raw)
-
-
-def _read_ndjson(path: Path) -> Iterator[InboxRow]:
-    with path.open(encoding="utf-8") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except ValueError as exc:
-                yield InboxRow(path.name, line, None, reason=f"not JSON: {exc}", raw=text.strip())
-                continue
-            if not isinstance(row, dict):
-                yield InboxRow(path.name, line, None, reason="not a JSON object", raw=text.strip())
-                continue
-            yield validate(path.name, line, row, text.strip())
+def check(row: InboxRow) -> CqaRow:
+    if row.error is not None or row.fields is None:
+        return CqaRow(row.source_file, row.line, None, reason=row.error, raw=row.raw)
+    fields = dict(row.fields)
+    if row.format == "csv":
+        # CQA's rule for files: a column that is not canonical becomes metadata.
+        metadata = {k: v for k, v in fields.items() if k not in CANONICAL or k == "metadata"}
+        fields = {k: v for k, v in fields.items() if k in CANONICAL and k != "metadata"}
+        if metadata:
+            fields["metadata"] = metadata
+    return validate(row.source_file, row.line, fields, row.raw)
 
 
 def _boolean(value: Any) -> bool:
@@ -128,12 +80,25 @@ def _boolean(value: Any) -> bool:
     raise ValueError(f"{value!r} is not true or false")
 
 
-def validate(source_file: str, line: int, row: dict[str, Any], raw: str) -> InboxRow:
+def _seconds(value: Any) -> int:
+    """A duration in whole seconds: finite, not negative, with nothing after the point."""
+    if isinstance(value, bool):
+        raise ValueError(f"duration_seconds {value!r} is not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"duration_seconds {value!r} is not a number") from None
+    if not math.isfinite(number) or number < 0 or number != int(number):
+        raise ValueError(f"duration_seconds {value!r} is not a whole number of seconds >= 0")
+    return int(number)
+
+
+def validate(source_file: str, line: int, row: dict[str, Any], raw: str) -> CqaRow:
     """The row as CQA's batch ingest expects it, or the first reason CQA would reject it."""
     external_id = str(row.get("external_interaction_id") or "").strip() or None
 
-    def reject(reason: str) -> InboxRow:
-        return InboxRow(source_file, line, external_id, reason=reason, raw=raw)
+    def reject(reason: str) -> CqaRow:
+        return CqaRow(source_file, line, external_id, reason=reason, raw=raw)
 
     if external_id is None:
         return reject("external_interaction_id is missing")
@@ -158,17 +123,11 @@ def validate(source_file: str, line: int, row: dict[str, Any], raw: str) -> Inbo
     interaction["channel_type"] = str(row["channel_type"]).strip().upper()
     try:
         if "duration_seconds" in interaction:
-            interaction["duration_seconds"] = int(float(interaction["duration_seconds"]))
+            interaction["duration_seconds"] = _seconds(interaction["duration_seconds"])
         if "pii_redacted" in interaction:
             interaction["pii_redacted"] = _boolean(interaction["pii_redacted"])
     except ValueError as exc:
         return reject(f"bad value: {exc}")
     if metadata:
         interaction["metadata"] = metadata
-    return InboxRow(source_file, line, external_id, interaction=interaction, raw=raw)
-
-
-def batches(rows: list[InboxRow], size: int = 100) -> Iterator[list[InboxRow]]:
-    """CQA takes at most 100 interactions per batch."""
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+    return CqaRow(source_file, line, external_id, interaction=interaction, raw=raw)

@@ -1,19 +1,29 @@
-"""The CQA resource: configuration in, a ready client out."""
+"""CQA's settings, declared once: read from `CQA_*` variables and used as its resource."""
 
-from dagster import ConfigurableResource
-from pydantic import Field
+from __future__ import annotations
 
-from pipeline.cqa.client import CqaClient, CqaConfig
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import Field, field_validator
+
+from pipeline.lib.vendor import VendorSettings, secret
+
+if TYPE_CHECKING:
+    from pipeline.cqa.client import CqaClient
 
 
-class CqaResource(ConfigurableResource):
-    """Exotel CQA account; the API key arrives as an `EnvVar`."""
+class CqaResource(VendorSettings):
+    """An Exotel CQA account; the API key goes in `X-API-Key`."""
+
+    env_prefix = "CQA_"
 
     base_url: str = Field(description="e.g. https://cqa.exotel.com/cqa, used exactly as given")
     account_id: str
-    api_key: str
-    get_requests_per_minute: int = Field(default=300, ge=1)
-    post_requests_per_minute: int = Field(default=100, ge=1)
+    api_key: str = secret(description="the account's API key")
+    get_requests_per_minute: int = Field(default=300, ge=1, description="tenant GET limit")
+    post_requests_per_minute: int = Field(default=100, ge=1, description="tenant ingest limit")
+    rate_period_seconds: float = Field(default=60.0, gt=0)
     max_pages: int = Field(default=200, ge=1)
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
@@ -23,17 +33,13 @@ class CqaResource(ConfigurableResource):
         default_factory=dict, description="inbox CSV header -> CQA canonical column"
     )
 
+    @field_validator("inbox_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        # Dagster runs steps from other working directories than the one that read the setting.
+        return str(Path(value).expanduser().resolve())
+
     def client(self) -> CqaClient:
-        return CqaClient(
-            CqaConfig(
-                base_url=self.base_url,
-                account_id=self.account_id,
-                api_key=self.api_key,
-                get_requests_per_minute=self.get_requests_per_minute,
-                post_requests_per_minute=self.post_requests_per_minute,
-                max_pages=self.max_pages,
-                max_attempts=self.max_attempts,
-                backoff_initial=self.backoff_initial_seconds,
-                timeout=self.timeout_seconds,
-            )
-        )
+        from pipeline.cqa.client import CqaClient
+
+        return CqaClient(self)

@@ -13,40 +13,43 @@ from dagster import (
 
 from pipeline.evaluagent.details import DetailPlan, carry_forward, detail_pages, plan_details
 from pipeline.evaluagent.resources import EvaluAgentResource
-from pipeline.lib.checks import raw_check_specs
-from pipeline.lib.landing import register_endpoint
-from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
+from pipeline.lib.pull.asset import materialize_windows
+from pipeline.lib.pull.checks import raw_check_specs
+from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.warehouse import WarehouseResource, api_pool
 from pipeline.lib.windows import SNAPSHOT
 
-EVALUATIONS = register_endpoint(
+EVALUATIONS = Endpoint(
     "evaluagent",
     "evaluations",
     "$.data[*].attributes",
-    (
-        "reference",
-        "status",
-        "evaluation_type",
-        "outcome",
-        "score",
-        "max_score",
-        "auto_failed",
-        "auto_fail_count",
-        "published_at",
-        "date_published",
-        "created_at",
-        "updated_at",
-        "agent_name",
-        "evaluator_name",
-        "scorecard_id",
-        "scorecard_name",
-        "contact_reference",
+    frozenset(
+        {
+            "reference",
+            "status",
+            "evaluation_type",
+            "outcome",
+            "score",
+            "max_score",
+            "auto_failed",
+            "auto_fail_count",
+            "published_at",
+            "date_published",
+            "created_at",
+            "updated_at",
+            "agent_name",
+            "evaluator_name",
+            "scorecard_id",
+            "scorecard_name",
+            "contact_reference",
+        }
     ),
 )
-EVALUATION_DETAILS = register_endpoint("evaluagent", "evaluation_details")
-USERS = register_endpoint("evaluagent", "users")
-GROUPS = register_endpoint("evaluagent", "groups")
-CONVERSATIONS = register_endpoint("evaluagent", "conversations")
+EVALUATION_DETAILS = Endpoint("evaluagent", "evaluation_details")
+USERS = Endpoint("evaluagent", "users")
+GROUPS = Endpoint("evaluagent", "groups")
+CONVERSATIONS = Endpoint("evaluagent", "conversations")
+ENDPOINTS = (EVALUATIONS, EVALUATION_DETAILS, USERS, GROUPS, CONVERSATIONS)
 
 
 def build_evaluagent_assets(
@@ -64,8 +67,8 @@ def build_evaluagent_assets(
     }
 
     @asset(
-        key=raw_asset_key(EVALUATIONS),
-        check_specs=raw_check_specs(raw_asset_key(EVALUATIONS), EVALUATIONS),
+        key=EVALUATIONS.asset_key,
+        check_specs=raw_check_specs(EVALUATIONS.asset_key, EVALUATIONS),
         description="Evaluations published in the UTC day (list pages with their contacts).",
         **partitioned,
     )
@@ -85,9 +88,9 @@ def build_evaluagent_assets(
             client.close()
 
     @asset(
-        key=raw_asset_key(EVALUATION_DETAILS),
-        check_specs=raw_check_specs(raw_asset_key(EVALUATION_DETAILS), EVALUATION_DETAILS),
-        deps=[raw_asset_key(EVALUATIONS)],
+        key=EVALUATION_DETAILS.asset_key,
+        check_specs=raw_check_specs(EVALUATION_DETAILS.asset_key, EVALUATION_DETAILS),
+        deps=[EVALUATIONS.asset_key],
         description=(
             "Line items, sections and feedback of the day's evaluations, fetched only for ids "
             "that are new or whose updated_at changed (detail calls have a daily limit)."
@@ -126,9 +129,9 @@ def build_evaluagent_assets(
 
     def snapshot_asset(endpoint, description: str):
         @asset(
-            key=raw_asset_key(endpoint),
+            key=endpoint.asset_key,
             description=description,
-            check_specs=raw_check_specs(raw_asset_key(endpoint), endpoint),
+            check_specs=raw_check_specs(endpoint.asset_key, endpoint),
             **common,
         )
         def _snapshot(
@@ -162,8 +165,8 @@ def build_evaluagent_assets(
     if analytics_enabled:
 
         @asset(
-            key=raw_asset_key(CONVERSATIONS),
-            check_specs=raw_check_specs(raw_asset_key(CONVERSATIONS), CONVERSATIONS),
+            key=CONVERSATIONS.asset_key,
+            check_specs=raw_check_specs(CONVERSATIONS.asset_key, CONVERSATIONS),
             description="Conversation analytics by contact_date (EVALUAGENT_ANALYTICS_ENABLED).",
             **partitioned,
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ import httpx
 from pydantic import ValidationError
 
 from pipeline.evaluagent.models import JsonApiDocument, JsonApiPage, resource_id
-from pipeline.lib.extract import BadRecord, Page
+from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
@@ -24,7 +23,8 @@ from pipeline.lib.http import (
     VendorHttp,
     VendorHTTPError,
 )
-from pipeline.lib.paging import (
+from pipeline.lib.pull.pages import BadRecord, Page
+from pipeline.lib.pull.paging import (
     RepeatGuard,
     check_page_cap,
     parse_page,
@@ -56,19 +56,6 @@ def base_url_for(region: str, base_url: str | None) -> str:
         ) from None
 
 
-@dataclass(frozen=True)
-class EvaluAgentConfig:
-    access_key_id: str
-    secret_key: str
-    base_url: str
-    requests_per_minute: int = 100
-    rate_period_seconds: float = 60.0
-    max_pages: int = 2000
-    max_attempts: int = 6
-    backoff_initial: float = 0.5
-    timeout: float = 30.0
-
-
 def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
     if response.status_code not in (401, 403):
         return None
@@ -85,21 +72,21 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
 
 
 class EvaluAgentClient:
-    def __init__(self, config: EvaluAgentConfig) -> None:
+    def __init__(self, config: EvaluAgentResource) -> None:
         self.config = config
         self.redactor = Redactor([config.secret_key])
         self.http = VendorHttp(
             "evaluagent",
-            config.base_url,
+            base_url_for(config.region, config.base_url),
             budget=RateBudget(config.requests_per_minute, config.rate_period_seconds),
             # 100 a minute per key *and endpoint*: each endpoint gets its own budget.
             budget_scope=f"evaluagent:{config.access_key_id}",
             auth=(config.access_key_id, config.secret_key),
             headers={"Accept": "application/vnd.api+json"},
             redactor=self.redactor,
-            timeout=config.timeout,
+            timeout=config.timeout_seconds,
             max_attempts=config.max_attempts,
-            backoff_initial=config.backoff_initial,
+            backoff_initial=config.backoff_initial_seconds,
             classify=_classify,
         )
         # httpx builds the Basic header itself; its encoded value must never be echoed either.

@@ -14,17 +14,11 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipeline.evaluagent.client import EvaluAgentClient
-from pipeline.lib.extract import Page
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook
-from pipeline.lib.landing import LOAD_LOG, Endpoint, WindowLoad, ensure_raw_schema, landed_values
+from pipeline.lib.pull.pages import Page
+from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema, landed_values, successful_rows
+from pipeline.lib.spool import WindowSpool
 from pipeline.lib.windows import Window
-
-_SUCCESSFUL = f"""
-    inner join {LOAD_LOG} as loads
-        on loads.run_id = pages.run_id and loads.vendor = pages.vendor
-        and loads.endpoint = pages.endpoint and loads.window_start = pages.window_start
-        and loads.status = 'success'
-"""
 
 
 @dataclass
@@ -71,14 +65,14 @@ def _latest_details(details: Endpoint) -> str:
     return f"""
         select pages.rowid as row_id, pages.payload ->> '$.data.id' as id,
                pages.payload ->> '$.data.attributes.updated_at' as updated_at
-        from {details.table} as pages {_SUCCESSFUL}
+        from {successful_rows(details.table)}
         where id is not null
         qualify row_number() over (partition by id order by pages.extracted_at desc) = 1
     """
 
 
-def carry_forward(plan: DetailPlan, details: Endpoint) -> Callable[[WindowLoad], None]:
-    def before(load: WindowLoad) -> None:
+def carry_forward(plan: DetailPlan, details: Endpoint) -> Callable[[WindowSpool], None]:
+    def before(load: WindowSpool) -> None:
         if plan.carry_ids:
             # Selected again by id when the load commits: rowids are only stable inside one
             # transaction, and the plan was made in an earlier one.

@@ -1,36 +1,40 @@
-"""The EvaluAgent resource: configuration in, a ready client out."""
+"""EvaluAgent's settings, declared once: read from `EVALUAGENT_*` variables, used as its
+resource."""
 
-from dagster import ConfigurableResource
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
-from pipeline.evaluagent.client import EvaluAgentClient, EvaluAgentConfig, base_url_for
+from pipeline.lib.vendor import VendorSettings, secret
+
+if TYPE_CHECKING:
+    from pipeline.evaluagent.client import EvaluAgentClient
 
 
-class EvaluAgentResource(ConfigurableResource):
-    """EvaluAgent API key (Basic auth); secrets arrive as `EnvVar`s."""
+class EvaluAgentResource(VendorSettings):
+    """An EvaluAgent API key, sent as HTTP Basic auth."""
 
-    access_key_id: str
-    secret_key: str
+    env_prefix = "EVALUAGENT_"
+
+    access_key_id: str = Field(description="the API key's Access Key ID")
+    secret_key: str = secret(description="the API key's Secret Key")
     region: str = Field(default="eu", description="eu, us-east or aus")
     base_url: str | None = Field(default=None, description="overrides the region's URL")
-    requests_per_minute: int = Field(default=100, ge=1)
+    requests_per_minute: int = Field(default=100, ge=1, description="per endpoint, as limited")
+    rate_period_seconds: float = Field(default=60.0, gt=0)
     max_pages: int = Field(default=2000, ge=1)
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
+    analytics_enabled: bool = Field(default=False, description="pull conversation analytics")
     analytics_path: str = "analytics/conversations"
-    analytics_integration: str | None = None
+    analytics_integration: str | None = Field(
+        default=None, description="the `integration` value conversation analytics requires"
+    )
 
     def client(self) -> EvaluAgentClient:
-        return EvaluAgentClient(
-            EvaluAgentConfig(
-                access_key_id=self.access_key_id,
-                secret_key=self.secret_key,
-                base_url=base_url_for(self.region, self.base_url),
-                requests_per_minute=self.requests_per_minute,
-                max_pages=self.max_pages,
-                max_attempts=self.max_attempts,
-                backoff_initial=self.backoff_initial_seconds,
-                timeout=self.timeout_seconds,
-            )
-        )
+        from pipeline.evaluagent.client import EvaluAgentClient
+
+        return EvaluAgentClient(self)

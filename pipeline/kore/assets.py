@@ -11,24 +11,23 @@ from dagster import (
 
 from pipeline.kore.models import KNOWN_RECORD_KEYS
 from pipeline.kore.resources import KoreResource
-from pipeline.lib.checks import raw_check_specs
-from pipeline.lib.landing import register_endpoint
-from pipeline.lib.raw_asset import materialize_windows, raw_asset_key
+from pipeline.lib.pull.asset import materialize_windows
+from pipeline.lib.pull.checks import raw_check_specs
+from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.warehouse import WarehouseResource, api_pool
 
-RAWDATA = register_endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS, record_rows=True)
-RAWDATA_KEY = raw_asset_key(RAWDATA)
+RAWDATA = Endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS, record_rows=True)
 
 
 def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
     @asset(
-        key=RAWDATA_KEY,
+        key=RAWDATA.asset_key,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=7),
         group_name="kore",
         kinds={"python", "duckdb"},
         pool=api_pool("kore"),
-        check_specs=raw_check_specs(RAWDATA_KEY, RAWDATA),
+        check_specs=raw_check_specs(RAWDATA.asset_key, RAWDATA),
         description=(
             "Kore.ai Quality AI rawdata records for one UTC day, each stored exactly as "
             f"received in {RAWDATA.table}, one row per record beside its page's envelope."

@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ import httpx
 import jwt
 
 from pipeline.kore.models import RawdataIds, RawdataPage, conversation_id
-from pipeline.lib.extract import BadRecord, Page
+from pipeline.kore.resources import KoreResource
 from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
@@ -26,8 +25,8 @@ from pipeline.lib.http import (
     VendorHttp,
     VendorHTTPError,
 )
-from pipeline.lib.landing import SplitPage
-from pipeline.lib.paging import (
+from pipeline.lib.pull.pages import BadRecord, Page, SplitPage
+from pipeline.lib.pull.paging import (
     RepeatGuard,
     check_page_cap,
     parse_page,
@@ -46,25 +45,6 @@ INVALID_CREDENTIALS_CODE = 4002
 TOKEN_RENEW_SECONDS = 50 * 60
 # Requests in flight at once while walking a window's pages.
 PAGES_AHEAD = 2
-
-
-@dataclass(frozen=True)
-class KoreConfig:
-    base_url: str
-    stream_id: str
-    account_id: str
-    org_id: str
-    client_id: str
-    client_secret: str
-    include_below_threshold: bool = False
-    page_size: int = 100
-    max_pages: int = 1000
-    requests_per_minute: int = 60
-    # Kore's budget is per minute; only tests shorten the period to observe it quickly.
-    rate_period_seconds: float = 60.0
-    max_attempts: int = 6
-    backoff_initial: float = 0.5
-    timeout: float = 30.0
 
 
 def mint_jwt(client_id: str, client_secret: str) -> str:
@@ -97,7 +77,7 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
 class KoreClient:
     """Walks the rawdata pages of one UTC window."""
 
-    def __init__(self, config: KoreConfig) -> None:
+    def __init__(self, config: KoreResource) -> None:
         self.config = config
         self.redactor = Redactor([config.client_secret])
         self._token: str | None = None
@@ -114,9 +94,9 @@ class KoreClient:
                 "Content-Type": "application/json",
             },
             redactor=self.redactor,
-            timeout=config.timeout,
+            timeout=config.timeout_seconds,
             max_attempts=config.max_attempts,
-            backoff_initial=config.backoff_initial,
+            backoff_initial=config.backoff_initial_seconds,
             classify=_classify,
         )
 

@@ -1,43 +1,41 @@
-"""The Kore resource: configuration in, a ready client out."""
+"""Kore's settings, declared once: read from `KORE_*` variables and used as its resource."""
 
-from dagster import ConfigurableResource
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
-from pipeline.kore.client import KoreClient, KoreConfig
+from pipeline.lib.vendor import VendorSettings, secret
+
+if TYPE_CHECKING:
+    from pipeline.kore.client import KoreClient
 
 
-class KoreResource(ConfigurableResource):
-    """Kore.ai Quality AI account; secrets arrive as `EnvVar`s and never as literals."""
+class KoreResource(VendorSettings):
+    """A Kore.ai Quality AI account (the `rawdata` endpoint's app, account and org)."""
+
+    env_prefix = "KORE_"
 
     base_url: str = Field(description="e.g. https://platform.kore.ai, used exactly as given")
-    stream_id: str
-    account_id: str
-    org_id: str
-    client_id: str
-    client_secret: str
-    include_below_threshold: bool = False
+    stream_id: str = Field(description="the bot or app id, st-<uuid>")
+    account_id: str = Field(description="24 hex characters")
+    org_id: str = Field(description="o-<uuid>")
+    client_id: str = Field(description="the JWT app's Client ID, cs-<uuid>")
+    client_secret: str = secret(description="the JWT app's Client Secret")
+    include_below_threshold: bool = Field(
+        default=False, description="also pull contacts below the duration threshold"
+    )
     page_size: int = Field(default=100, ge=1, le=100)
-    max_pages: int = Field(default=1000, ge=1)
-    requests_per_minute: int = Field(default=60, ge=1)
+    max_pages: int = Field(default=1000, ge=1, description="hard cap on pages per window")
+    requests_per_minute: int = Field(default=60, ge=1, description="Kore's account limit")
+    # Kore's budget is per minute; only tests shorten the period to observe it quickly.
+    rate_period_seconds: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
 
     def client(self) -> KoreClient:
-        return KoreClient(
-            KoreConfig(
-                base_url=self.base_url,
-                stream_id=self.stream_id,
-                account_id=self.account_id,
-                org_id=self.org_id,
-                client_id=self.client_id,
-                client_secret=self.client_secret,
-                include_below_threshold=self.include_below_threshold,
-                page_size=self.page_size,
-                max_pages=self.max_pages,
-                requests_per_minute=self.requests_per_minute,
-                max_attempts=self.max_attempts,
-                backoff_initial=self.backoff_initial_seconds,
-                timeout=self.timeout_seconds,
-            )
-        )
+        from pipeline.kore.client import KoreClient
+
+        return KoreClient(self)

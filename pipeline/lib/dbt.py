@@ -4,14 +4,14 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipeline.lib.landing import ensure_raw_schema
+from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -86,8 +86,10 @@ class QaDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def build_dbt_assets():
+def build_dbt_assets(endpoints: Iterable[Endpoint]):
+    """The dbt project as assets; `endpoints` are every raw table its sources read."""
     ensure_manifest()
+    endpoints = tuple(endpoints)
 
     @dbt_assets(
         manifest=dbt_project.manifest_path,
@@ -102,7 +104,7 @@ def build_dbt_assets():
         # dbt opens the file in its own process: the whole build holds the warehouse lock.
         with duckdb.exclusive():
             with duckdb.get_connection() as conn:
-                ensure_raw_schema(conn)
+                ensure_raw_schema(conn, endpoints)
             invocation = dbt.cli(["build"], context=context)
             yield from invocation.stream()
         # dagster-dbt gives each run a target directory of its own (manifest, compiled SQL,

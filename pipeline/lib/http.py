@@ -70,6 +70,16 @@ class ClientRequestError(VendorHTTPError):
     """A 4xx other than auth or rate limiting: our request is wrong, retrying will not help."""
 
 
+class MaybeSentError(VendorHTTPError):
+    """A create request may have reached the vendor: a timeout after it was sent, a 5xx, a
+    connection cut mid-response, an answer that cannot be read. Sending it again could create
+    the thing twice, so it is never retried."""
+
+
+# Transport errors raised before any byte of the request left: safe to send again.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header, in either of its forms (delta or HTTP date)."""
     if value is None or not value.strip():
@@ -333,6 +343,7 @@ class VendorHttp:
         on_invalid_body: InvalidBodyHook | None = None,
         rate_key: str | None = None,
         expect: Expect | None = None,
+        create: bool = False,
     ) -> JsonResponse:
         """Send one request, retrying what is worth retrying; returns the parsed JSON body.
 
@@ -363,6 +374,7 @@ class VendorHttp:
             what,
             on_invalid_body,
             expect,
+            create,
         )
 
     def _before_sleep(self, retry_state: RetryCallState) -> None:
@@ -387,6 +399,7 @@ class VendorHttp:
         what: str,
         on_invalid_body: InvalidBodyHook | None,
         expect: Expect | None,
+        create: bool = False,
     ) -> JsonResponse:
         limiter.try_acquire(self.vendor)
         self.stats.count("requests")
@@ -399,9 +412,10 @@ class VendorHttp:
         try:
             response = self._client.send(request)
         except httpx.TransportError as exc:
-            raise RetryableError(
-                f"{label}: {type(exc).__name__}: {self.redactor.text(str(exc))}"
-            ) from None
+            message = f"{label}: {type(exc).__name__}: {self.redactor.text(str(exc))}"
+            if create and not isinstance(exc, _NEVER_SENT):
+                raise MaybeSentError(message) from None
+            raise RetryableError(message) from None
         self.stats.count_status(response.status_code)
         expected = (
             _validate_expected(expect, response.content) if response.status_code < 400 else None
@@ -424,6 +438,8 @@ class VendorHttp:
         if error is None and response.status_code >= 400:
             error = self._default_error(response, label, response.text)
         if error is not None:
+            if create and isinstance(error, RetryableError) and error.status != 429:
+                raise MaybeSentError(str(error), status=error.status) from None
             raise error
 
         if invalid is not None:
@@ -431,6 +447,8 @@ class VendorHttp:
             reason = f"invalid JSON ({invalid}) in a {len(response.text)}-character body"
             if on_invalid_body is not None:
                 on_invalid_body(what, response.text, reason)
+            if create:
+                raise MaybeSentError(f"{label}: {reason}", status=response.status_code)
             raise MalformedBodyError(f"{label}: {reason}", status=response.status_code) from None
         return JsonResponse(response.status_code, response.content, text, data, expected)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.lib.landing import utc_now
+from pipeline.lib.windows import utc_now
 
 PUBLISHED_SCHEMA = "marts"
 

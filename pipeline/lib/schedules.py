@@ -14,6 +14,8 @@ from dagster import (
     schedule,
 )
 
+from pipeline.lib.vendor import VendorContext
+
 # Raw pulls start at 01:00 UTC, one vendor every 20 minutes; the build follows at 03:00.
 RAW_HOUR = 1
 BUILD_CRON = "0 3 * * *"
@@ -27,9 +29,12 @@ def days_to_pull(today: date, lookback_days: int, first_day: date) -> list[date]
     return [d for d in days if d >= first_day]
 
 
-def raw_schedule(
-    vendor: str, job_name: str, slot: int, lookback_days: int, first_day: date
-) -> ScheduleDefinition:
+def raw_schedule(vendor: str, job_name: str, ctx: VendorContext) -> ScheduleDefinition:
+    """The vendor's daily pull, 20 minutes after the vendor before it in the list."""
+    slot = ctx.slot
+    lookback_days = ctx.warehouse.lookback_days
+    first_day = ctx.warehouse.partitions_start
+
     @schedule(
         name=f"{vendor}_daily",
         job_name=job_name,

@@ -1,14 +1,10 @@
-"""Settings read from the environment, validated once where the Definitions are built.
+"""The warehouse's own settings, read from the environment where the Definitions are built.
 
-A vendor is enabled when all of its required variables are set, skipped when none are, and
-half-configured is an error that names what is missing (see CONTRACT.md).
+A vendor's settings are declared by the vendor (`pipeline/lib/vendor.py`, `VendorSettings`).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -45,55 +41,3 @@ class WarehouseSettings(BaseSettings):
                 "analytics_path": self.analytics_path.expanduser().resolve(),
             }
         )
-
-
-class VendorConfigError(ValueError):
-    """A vendor is half-configured: some required variables are set, others are not."""
-
-
-@dataclass(frozen=True)
-class VendorRequirement:
-    vendor: str
-    label: str
-    required: tuple[str, ...]
-
-
-VENDOR_REQUIREMENTS: tuple[VendorRequirement, ...] = (
-    VendorRequirement(
-        "kore",
-        "Kore.ai Quality AI",
-        (
-            "KORE_BASE_URL",
-            "KORE_STREAM_ID",
-            "KORE_ACCOUNT_ID",
-            "KORE_ORG_ID",
-            "KORE_CLIENT_ID",
-            "KORE_CLIENT_SECRET",
-        ),
-    ),
-    VendorRequirement(
-        "evaluagent", "EvaluAgent", ("EVALUAGENT_ACCESS_KEY_ID", "EVALUAGENT_SECRET_KEY")
-    ),
-    VendorRequirement("cqa", "Exotel CQA", ("CQA_BASE_URL", "CQA_ACCOUNT_ID", "CQA_API_KEY")),
-)
-
-
-def enabled_vendors(env: Mapping[str, str] | None = None) -> list[str]:
-    """The vendors whose required variables are all set; raises on a half-configured one."""
-    env = os.environ if env is None else env
-    enabled: list[str] = []
-    for req in VENDOR_REQUIREMENTS:
-        present = [name for name in req.required if env.get(name)]
-        if not present:
-            continue
-        missing = [name for name in req.required if not env.get(name)]
-        if missing:
-            raise VendorConfigError(
-                f"{req.label} is half-configured: set {', '.join(missing)} "
-                f"(or unset {', '.join(present)} to skip it)"
-            )
-        enabled.append(req.vendor)
-    return enabled
-
-
-ALL_VENDORS: tuple[str, ...] = tuple(req.vendor for req in VENDOR_REQUIREMENTS)

@@ -62,3 +62,8 @@ def days_between(start: date, end: date) -> list[date]:
 
 # The window of endpoints that are refreshed whole on every run (users, groups).
 SNAPSHOT = Window(datetime(2000, 1, 1), datetime(2100, 1, 1))
+
+
+def utc_now() -> datetime:
+    """Now, as the naive UTC datetime every warehouse timestamp is."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -4,13 +4,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild(kore_conversations(), 'kore', 'vendor_audit_id') }}",
+    pre_hook="{{ delete_rows_to_rebuild('vendor_audit_id') }}",
     post_hook="{{ update_resolved_columns(resolved_audit_links(), 'audit_id', ['interaction_id', 'agent_id']) }}",
 ) }}
-{%- set kore_staged = kore_conversations() %}
+{{ incremental_depends_on() }}
 
 with audits as (
-    {{ rows_to_rebuild(ref('int_audits__unioned'), kore_staged) }}
+    {{ rows_to_rebuild(ref('int_audits__unioned')) }}
 ),
 
 interactions as (
@@ -29,7 +29,7 @@ select
     audits.audit_score,
     audits.audited_at,
     audits.vendor_interaction_id,
-    {{ load_key_columns(kore_staged, 'audits') }}
+    {{ load_key_columns('audits') }}
 from audits
 left join interactions
     on interactions.vendor = audits.vendor

@@ -4,13 +4,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild(kore_conversations(), 'kore') }}",
+    pre_hook="{{ delete_rows_to_rebuild('vendor_evaluation_id') }}",
     post_hook="{{ update_resolved_columns(resolved_evaluation_links(), 'evaluation_id', ['interaction_id', 'agent_id']) }}",
 ) }}
-{%- set kore_staged = kore_conversations() %}
+{{ incremental_depends_on() }}
 
 with evaluations as (
-    {{ rows_to_rebuild(ref('int_evaluations__unioned'), kore_staged) }}
+    {{ rows_to_rebuild(ref('int_evaluations__unioned')) }}
 ),
 
 interactions as (
@@ -39,7 +39,7 @@ select
     evaluations.is_fatal,
     evaluations.vendor_interaction_id,
     evaluations.vendor_agent_id,
-    {{ load_key_columns(kore_staged, 'evaluations') }}
+    {{ load_key_columns('evaluations') }}
 from evaluations
 left join interactions
     on interactions.vendor = evaluations.vendor

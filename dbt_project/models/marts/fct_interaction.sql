@@ -1,18 +1,19 @@
--- Incremental like fct_kpi_score: Kore's rows are kept per load and only new loads are added;
--- the other vendors' rows are rebuilt every time (macros/incremental_loads.sql). Agent matching
+-- Incremental like fct_kpi_score: incremental vendors' rows are kept per load and only new
+-- loads are added; the other vendors' rows are rebuilt every time
+-- (macros/incremental_loads.sql). Agent matching
 -- can change the agent of a row held from an earlier run: the post-hook brings agent_id up to
 -- date from vendor_agent_id.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild(kore_conversations(), 'kore', 'vendor_interaction_id') }}",
+    pre_hook="{{ delete_rows_to_rebuild('vendor_interaction_id') }}",
     post_hook="{{ update_resolved_columns(resolved_interaction_agents(), 'interaction_id', ['agent_id']) }}",
 ) }}
-{%- set kore_staged = kore_conversations() %}
+{{ incremental_depends_on() }}
 
 with interactions as (
-    {{ rows_to_rebuild(ref('int_interactions__unioned'), kore_staged) }}
+    {{ rows_to_rebuild(ref('int_interactions__unioned')) }}
 ),
 
 agents as (
@@ -37,7 +38,7 @@ select
     interactions.sentiment_score,
     interactions.processing_status,
     interactions.failure_reason,
-    {{ load_key_columns(kore_staged, 'interactions') }}
+    {{ load_key_columns('interactions') }}
 from interactions
 left join agents
     on agents.vendor = interactions.vendor

@@ -1,16 +1,17 @@
--- Incremental: Kore's rows are kept per load and only new loads are added; the other vendors'
--- rows are rebuilt every time (macros/incremental_loads.sql). A year of KPI rows is the
--- largest mart, and its rebuild was the biggest part of what a daily build's cost grew with.
+-- Incremental: the rows of vendors that load incrementally (Kore) are kept per load and only
+-- new loads are added; the other vendors' rows are rebuilt every time
+-- (macros/incremental_loads.sql). A year of KPI rows is the largest mart, and its rebuild was
+-- the biggest part of what a daily build's cost grew with.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_to_rebuild(kore_conversations(), 'kore') }}",
+    pre_hook="{{ delete_rows_to_rebuild('vendor_evaluation_id') }}",
 ) }}
-{%- set kore_staged = kore_conversations() %}
+{{ incremental_depends_on() }}
 
 with kpis as (
-    {{ rows_to_rebuild(ref('int_kpi_scores__unioned'), kore_staged) }}
+    {{ rows_to_rebuild(ref('int_kpi_scores__unioned')) }}
 )
 
 select
@@ -29,5 +30,5 @@ select
     weight,
     is_fatal,
     is_failed,
-    {{ load_key_columns(kore_staged) }}
+    {{ load_key_columns() }}
 from kpis

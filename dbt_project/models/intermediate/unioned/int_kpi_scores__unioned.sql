@@ -1,9 +1,2 @@
--- Every vendor's kpi scores in one shape, before keys and agents are attached.
-{%- set parts = [] %}
-{%- if var('using_kore', true) %}{% do parts.append(ref('int_kore__kpi_scores')) %}{% endif %}
-{%- if var('using_evaluagent', true) %}{% do parts.append(ref('int_evaluagent__kpi_scores')) %}{% endif %}
-{%- if var('using_cqa', true) %}{% do parts.append(ref('int_cqa__kpi_scores')) %}{% endif %}
-{% for part in parts %}
-select * from {{ part }}
-{% if not loop.last %}union all by name{% endif %}
-{%- endfor %}
+-- Every vendor's KPI scores in one shape, before keys and agents are attached.
+{{ union_vendor_models('kpi_scores') }}

@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from pipeline.sandbox.faults import FaultInjector, SlidingWindowLimit
-from pipeline.sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
 
 PAGE_SIZE = 50
 TEAMS = ("Billing", "Retention", "Tech Support", "Sales")
@@ -95,6 +96,26 @@ class EvaluAgentSandbox:
     _limits: dict[str, SlidingWindowLimit] = field(default_factory=dict)
     _served: dict[str, tuple[date, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    prefix = "/evaluagent/v1"
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/quality/evaluations", self.list_evaluations),
+            Route("/quality/evaluations/{evaluation_id}", self.get_evaluation),
+            Route("/org/users", self.list_users),
+            Route("/org/groups", self.list_groups),
+            Route("/analytics/conversations", self.conversations),
+            Route("/auth/token", self.create_token, methods=["POST"]),
+        ]
+
+    @staticmethod
+    def unlimited_env() -> dict[str, str]:
+        """The pipeline's own budget for this vendor, lifted."""
+        return {"EVALUAGENT_REQUESTS_PER_MINUTE": str(UNLIMITED)}
+
+    def remove_rate_limits(self) -> None:
+        self.limit_per_minute = UNLIMITED
 
     def env(self, base_url: str) -> dict[str, str]:
         return {

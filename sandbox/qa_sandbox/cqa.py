@@ -15,9 +15,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from pipeline.sandbox.faults import FaultInjector, SlidingWindowLimit
-from pipeline.sandbox.roster import ROSTER, stable_int, stable_uuid
+from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.roster import ROSTER, stable_int, stable_uuid
 
 ACCOUNT_TZ = timezone(timedelta(hours=5, minutes=30))
 PROFILE = ("prof-default", "Default Quality Profile")
@@ -91,6 +92,30 @@ class CqaSandbox:
     # The sandbox's clock, so tests can place pushed interactions in a finished day.
     now: Any = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    prefix = "/cqa"
+
+    def routes(self) -> list[Route]:
+        account = "/api/v1/accounts/{account_id}"
+        return [
+            Route(account + "/analyses", self.list_analyses, methods=["POST"]),
+            Route(account + "/analyses/{analysis_id}", self.get_analysis),
+            Route(account + "/ingress/interactions/batch", self.submit_batch, methods=["POST"]),
+            Route(account + "/ingress/interactions/batch/{batch_id}", self.get_batch),
+            Route(account + "/ingress/interactions/{interaction_id}", self.get_interaction),
+        ]
+
+    @staticmethod
+    def unlimited_env() -> dict[str, str]:
+        """The pipeline's own budget for this vendor, lifted."""
+        return {
+            "CQA_GET_REQUESTS_PER_MINUTE": str(UNLIMITED),
+            "CQA_POST_REQUESTS_PER_MINUTE": str(UNLIMITED),
+        }
+
+    def remove_rate_limits(self) -> None:
+        self.get_limit = SlidingWindowLimit(UNLIMITED)
+        self.post_limit = SlidingWindowLimit(UNLIMITED)
 
     def env(self, base_url: str) -> dict[str, str]:
         return {

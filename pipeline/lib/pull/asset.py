@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
 
-from pipeline.lib import checks
-from pipeline.lib.extract import PageSource, land_window
+from pipeline.lib.commit import LoadOutcome
 from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
-from pipeline.lib.landing import Endpoint, WindowLoad, prune_spools
+from pipeline.lib.pull import checks
+from pipeline.lib.pull.land import land_window
+from pipeline.lib.pull.pages import PageSource
+from pipeline.lib.raw_schema import Endpoint
+from pipeline.lib.spool import WindowSpool, prune_spools
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
-
-
-def raw_asset_key(endpoint: Endpoint) -> AssetKey:
-    """Raw assets are keyed raw/<vendor>/<endpoint>, the same path dbt's sources map to."""
-    return AssetKey(["raw", endpoint.vendor, endpoint.name])
 
 
 def materialize_windows(
@@ -28,7 +26,7 @@ def materialize_windows(
     pages_for: Callable[[Window], PageSource],
     *,
     windows: list[Window] | None = None,
-    before_for: Callable[[Window], Callable[[WindowLoad], None] | None] | None = None,
+    before_for: Callable[[Window], Callable[[WindowSpool], None] | None] | None = None,
     extra_metadata: Callable[[], dict[str, Any]] | None = None,
 ) -> MaterializeResult:
     """Land each window (by default one per partition). A failed window does not stop the
@@ -37,7 +35,7 @@ def materialize_windows(
         windows = [Window.for_day(key) for key in context.partition_keys]
     totals = {"pages": 0, "records": 0, "quarantined": 0}
     failures: list[str] = []
-    loads: list[WindowLoad] = []
+    loads: list[LoadOutcome] = []
     spool_root = duckdb.spool_root()
     prune_spools(spool_root)
     for window in windows:

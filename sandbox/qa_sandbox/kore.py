@@ -14,10 +14,11 @@ from typing import Any
 import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from pipeline.sandbox.faults import FaultInjector, SlidingWindowLimit
-from pipeline.sandbox.kore_bulk import BulkDay
-from pipeline.sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.kore_bulk import BulkDay
+from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
 
 DIALECTS = ("camel", "title", "legacy")
 METRICS = (
@@ -245,6 +246,25 @@ class KoreSandbox:
     bulk_days: dict[date, BulkDay] = field(default_factory=dict)
     request_bodies: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    prefix = "/kore"
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(
+                "/qualityai/api/v1/public/qualitymanagement/app/{stream_id}/rawdata",
+                self.rawdata,
+                methods=["POST"],
+            )
+        ]
+
+    @staticmethod
+    def unlimited_env() -> dict[str, str]:
+        """The pipeline's own budget for this vendor, lifted."""
+        return {"KORE_REQUESTS_PER_MINUTE": str(UNLIMITED)}
+
+    def remove_rate_limits(self) -> None:
+        self.limit = SlidingWindowLimit(UNLIMITED)
 
     def env(self, base_url: str) -> dict[str, str]:
         return {

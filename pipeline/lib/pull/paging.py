@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 import msgspec
 from pydantic import BaseModel, ValidationError
 
-from pipeline.lib.extract import BadRecord
 from pipeline.lib.http import InvalidBodyHook, JsonResponse, VendorHTTPError
-from pipeline.lib.landing import SplitPage
+from pipeline.lib.pull.pages import BadRecord, SplitPage
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -13,7 +13,8 @@ from dagster import (
     MetadataValue,
 )
 
-from pipeline.lib.landing import Endpoint, WindowLoad
+from pipeline.lib.commit import LoadOutcome
+from pipeline.lib.raw_schema import Endpoint
 
 EMPTIED = "window_not_emptied"
 QUARANTINED = "no_quarantined_records"
@@ -47,7 +48,7 @@ def raw_check_specs(key: AssetKey, endpoint: Endpoint) -> list[AssetCheckSpec]:
 
 
 def evaluate(
-    conn: duckdb.DuckDBPyConnection, key: AssetKey, endpoint: Endpoint, loads: list[WindowLoad]
+    conn: duckdb.DuckDBPyConnection, key: AssetKey, endpoint: Endpoint, loads: list[LoadOutcome]
 ) -> list[AssetCheckResult]:
     emptied = [
         f"{load.window.label} (had {load.emptied_from})"

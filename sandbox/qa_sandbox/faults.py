@@ -12,6 +12,9 @@ from email.utils import format_datetime
 
 from starlette.responses import JSONResponse, Response
 
+# A limit no test or benchmark reaches: the vendor's limit switched off.
+UNLIMITED = 10**12
+
 FAULT_KINDS = (
     "429_retry_after_seconds",
     "429_retry_after_date",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from pipeline.sandbox.roster import ROSTER, stable_uuid
+from qa_sandbox.roster import ROSTER, stable_uuid
 
 _METRICS = [
     ("UK Greeting Compliance Rate GEN", 15),

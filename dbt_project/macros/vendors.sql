@@ -1,0 +1,24 @@
+{# The vendors whose rows reach the marts: those listed in the `vendors` var that an analyst
+   has not switched off with `using_<vendor>: false`. A switched-off vendor's own staging and
+   intermediate models still build from its raw tables; its rows leave every mart. #}
+{% macro enabled_vendors() -%}
+    {%- set enabled = [] -%}
+    {%- for vendor in var('vendors') -%}
+        {%- if var('using_' ~ vendor, true) -%}{%- do enabled.append(vendor) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(enabled) }}
+{%- endmacro %}
+
+{# One entity of every enabled vendor (`int_<vendor>__<entity>`), stacked by column name:
+   a vendor without a column leaves it NULL. `columns` selects and orders them. #}
+{% macro union_vendor_models(entity, columns=none) -%}
+    {%- set vendors = enabled_vendors() -%}
+    {%- if not vendors -%}
+        {{ exceptions.raise_compiler_error("no vendor is enabled: check the `vendors` and `using_<vendor>` vars") }}
+    {%- endif -%}
+    {%- for vendor in vendors %}
+select {{ columns | join(', ') if columns else '*' }}
+from {{ ref('int_' ~ vendor ~ '__' ~ entity) }}
+{% if not loop.last %}union all by name{% endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -1,0 +1,86 @@
+"""Stream a vendor's pages for one window into the raw landing, the same way for every vendor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import duckdb
+
+from pipeline.lib.commit import LoadOutcome, commit_window, fail_window
+from pipeline.lib.http import VendorHttp
+from pipeline.lib.pull.pages import Page, PageSource
+from pipeline.lib.raw_schema import Endpoint
+from pipeline.lib.spool import WindowSpool
+from pipeline.lib.windows import Window
+
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+def spool_page(spool: WindowSpool, page: Page) -> None:
+    """One page into the spool: its body whole, or its records one row each."""
+    if spool.endpoint.record_rows:
+        if page.split is None:
+            raise ValueError(
+                f"{spool.endpoint.table} stores one row per record: page {page.number} of "
+                f"{spool.window.label} came without its records split out"
+            )
+        spool.add_records(
+            page.number,
+            page.split.records_json,
+            elements=page.split.count,
+            envelope=page.split.envelope,
+            records=page.records,
+            request=page.request,
+        )
+    else:
+        spool.add_page(page.number, page.body, records=page.records, request=page.request)
+    for bad in page.bad_records:
+        spool.quarantine(bad.reason, bad.body, page_number=page.number, record_key=bad.key)
+
+
+def land_window(
+    connect: Connect,
+    endpoint: Endpoint,
+    window: Window,
+    run_id: str,
+    pages: PageSource,
+    http: VendorHttp,
+    spool_dir: Path,
+    before: Callable[[WindowSpool], None] | None = None,
+) -> LoadOutcome:
+    """Land every page of `window`. The vendor is read into a spool; `connect` (which waits
+    for the warehouse) is called only to commit. On failure the window keeps its last good
+    load and the error (already redacted by the HTTP layer) is recorded and re-raised.
+    `before` runs first, inside the load (e.g. to carry forward rows that need no request)."""
+    requests_before, retries_before = http.stats.requests, http.stats.retries
+    spool = WindowSpool(endpoint, window, run_id, spool_dir)
+
+    def quarantine_body(what: str, body: str, reason: str) -> None:
+        spool.quarantine(f"{what}: {reason}" if what else reason, body)
+
+    def counts() -> dict[str, int]:
+        return {
+            "requests": http.stats.requests - requests_before,
+            "retries": http.stats.retries - retries_before,
+        }
+
+    try:
+        if before is not None:
+            before(spool)
+        for page in pages(quarantine_body):
+            spool_page(spool, page)
+        with connect() as conn:
+            return commit_window(conn, spool, **counts())
+    except BaseException as exc:
+        error = http.redactor.text(f"{type(exc).__name__}: {exc}")
+        try:
+            with connect() as conn:
+                fail_window(conn, spool, error, **counts())
+        except Exception as record_exc:
+            # The original error matters more; say why it could not be recorded too.
+            exc.add_note(f"the failure could not be recorded in raw.load_log: {record_exc}")
+        raise
+    finally:
+        spool.discard()

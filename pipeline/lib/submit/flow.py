@@ -1,0 +1,257 @@
+"""Submit what is new in a vendor's inbox, then poll what the vendor has not finished.
+
+The vendor's part is a `Submitter`: how a row becomes a submission, how a batch is sent, and
+how unfinished submissions are asked about. Everything else is here, the same for every
+vendor: the inbox, the ledger's intent before each request, in-doubt and resubmitted rows,
+quarantine of what cannot be sent, and a result timeout. The warehouse is opened only for
+short transactions, never while a request is in flight.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+from filelock import FileLock
+
+from pipeline.lib import raw_log
+from pipeline.lib.http import ClientRequestError, MaybeSentError
+from pipeline.lib.raw_log import QuarantineItem
+from pipeline.lib.raw_schema import ensure_raw_schema, transaction
+from pipeline.lib.submit import ledger
+from pipeline.lib.submit.inbox import InboxFileError, InboxRow, inbox_files, read_inbox_file
+from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
+from pipeline.lib.windows import utc_now
+
+Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+class RowRejected(ValueError):
+    """An inbox row the vendor would refuse; `key` when the row names one."""
+
+    def __init__(self, reason: str, key: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.key = key
+
+
+class Submitter(Protocol):
+    """A vendor's part of submit-then-poll."""
+
+    vendor: str
+    # Names the quarantine rows of refused inbox rows (`raw.quarantine.endpoint`).
+    endpoint: str
+    # Submissions per request.
+    batch_size: int
+    # A submission unfinished this long after it was sent becomes `failed`; None: never.
+    result_timeout: timedelta | None
+
+    def read_row(self, row: InboxRow) -> Submission:
+        """The row as the vendor expects it, or `RowRejected` with the reason."""
+        ...
+
+    def submit(self, batch: list[Submission]) -> list[Update]:
+        """Send one batch (a create request: `create=True` on the HTTP layer); what the vendor
+        said of each submission."""
+        ...
+
+    def poll(self, items: list[LedgerItem]) -> Iterable[Update]:
+        """Ask the vendor about unfinished submissions."""
+        ...
+
+
+@dataclass(frozen=True)
+class Inbox:
+    path: Path
+    column_mapping: Mapping[str, str]
+
+
+def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SubmissionRun:
+    """One run's submissions and polls for one vendor, holding the vendor's submit lock so
+    that a row found `sending` can only be one a dead run left."""
+
+    def __init__(
+        self, connect: Connect, lock_path: Path, submitter: Submitter, run_id: str
+    ) -> None:
+        self.connect = connect
+        self.lock = FileLock(str(lock_path))
+        self.submitter = submitter
+        self.run_id = run_id
+        self.counts: Counter[str] = Counter()
+
+    @property
+    def vendor(self) -> str:
+        return self.submitter.vendor
+
+    def run(self, inbox: Inbox | None) -> Counter[str]:
+        with self.lock:
+            with self.connect() as conn:
+                ensure_raw_schema(conn, [])
+                ledger.ensure_ledger(conn)
+                stale = ledger.mark_in_doubt(
+                    conn,
+                    self.vendor,
+                    None,
+                    "the run that sent it stopped before the vendor's answer was recorded",
+                )
+            self.counts["in_doubt_found"] += stale
+            new = self._read_inbox(inbox) if inbox is not None else []
+            self._submit(new)
+            self._poll()
+        return self.counts
+
+    # --- the inbox --------------------------------------------------------------------------
+
+    def _read_inbox(self, inbox: Inbox) -> list[Submission]:
+        good: list[Submission] = []
+        refused: list[tuple[InboxRow, RowRejected]] = []
+        for path in inbox_files(inbox.path):
+            self.counts["files"] += 1
+            try:
+                rows = list(read_inbox_file(path, inbox.column_mapping))
+            except InboxFileError as exc:
+                self.counts["files_refused"] += 1
+                self._quarantine(path.name, str(exc), "")
+                continue
+            for row in rows:
+                self.counts["rows"] += 1
+                try:
+                    if row.error is not None:
+                        raise RowRejected(row.error)
+                    good.append(self.submitter.read_row(row))
+                except RowRejected as exc:
+                    refused.append((row, exc))
+        if refused:
+            self.counts["rejected"] += len(refused)
+            with self.connect() as conn, transaction(conn):
+                for row, exc in refused:
+                    if exc.key is not None:
+                        ledger.record_rejected(
+                            conn,
+                            self.vendor,
+                            exc.key,
+                            exc.reason,
+                            source_file=row.source_file,
+                            line=row.line,
+                            payload=row.fields,
+                            run_id=self.run_id,
+                        )
+                    self._quarantine_in(conn, row.where, exc.reason, row.raw)
+
+        # The same key twice in the inbox, or already sent in an earlier run: never sent again.
+        unique: dict[str, Submission] = {}
+        for submission in good:
+            if submission.key in unique:
+                self.counts["duplicates_in_inbox"] += 1
+            else:
+                unique[submission.key] = submission
+        with self.connect() as conn:
+            sent = ledger.known(conn, self.vendor, unique)
+        self.counts["already_submitted"] += len(sent)
+        return [s for key, s in unique.items() if key not in sent]
+
+    def _quarantine(self, key: str, reason: str, body: str) -> None:
+        with self.connect() as conn, transaction(conn):
+            self._quarantine_in(conn, key, reason, body)
+
+    def _quarantine_in(
+        self, conn: duckdb.DuckDBPyConnection, key: str, reason: str, body: str
+    ) -> None:
+        raw_log.forget_record_quarantine(conn, self.vendor, self.submitter.endpoint, key)
+        raw_log.quarantine(
+            conn,
+            [
+                QuarantineItem(
+                    run_id=self.run_id,
+                    vendor=self.vendor,
+                    endpoint=self.submitter.endpoint,
+                    reason=f"{key}: {reason}",
+                    body=body,
+                    record_key=key,
+                )
+            ],
+        )
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _submit(self, new: list[Submission]) -> None:
+        with self.connect() as conn:
+            resubmits = [
+                Submission(item.key, item.payload) for item in ledger.to_resubmit(conn, self.vendor)
+            ]
+        self.counts["resubmitted"] += len(resubmits)
+        for batch in batches(resubmits + new, self.submitter.batch_size):
+            keys = [s.key for s in batch]
+            with self.connect() as conn, transaction(conn):
+                ledger.mark_sending(conn, self.vendor, batch, self.run_id)
+            try:
+                updates = self.submitter.submit(batch)
+            except MaybeSentError as exc:
+                with self.connect() as conn:
+                    ledger.mark_in_doubt(conn, self.vendor, keys, str(exc))
+                self.counts["in_doubt"] += len(batch)
+                continue
+            except ClientRequestError as exc:
+                # The vendor read the request and refused it: nothing was created.
+                updates = [Update(key, "rejected", reason=str(exc)) for key in keys]
+            except BaseException:
+                # Refused before it was read (credentials, a limit that never cleared):
+                # the rows are new again for the next run.
+                with self.connect() as conn:
+                    ledger.forget_sending(conn, self.vendor, keys)
+                raise
+            self.counts["batches"] += 1
+            self._apply(updates, submitted=True)
+
+    # --- polling ----------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        with self.connect() as conn:
+            items = ledger.unfinished(conn, self.vendor)
+        timeout = self.submitter.result_timeout
+        if timeout is not None:
+            cutoff = utc_now() - timeout
+            overdue = [i for i in items if i.submitted_at and i.submitted_at < cutoff]
+            hours = timeout.total_seconds() / 3600
+            self._apply(
+                [
+                    Update(i.key, "failed", reason=f"no result {hours:g} hours after it was sent")
+                    for i in overdue
+                ]
+            )
+            self.counts["timed_out"] += len(overdue)
+            items = [i for i in items if i not in overdue]
+        if items:
+            self.counts["polled"] += len(items)
+            self._apply(list(self.submitter.poll(items)))
+        with self.connect() as conn:
+            self.counts["pending"] = len(ledger.unfinished(conn, self.vendor))
+
+    def _apply(self, updates: list[Update], *, submitted: bool = False) -> None:
+        """Record what the vendor said. Counted as `submitted`, `rejected_by_vendor` or
+        `duplicate` for the answers to a submission, as `became_<status>` for a change seen by
+        polling. A submission the vendor refused is quarantined with its payload."""
+        if not updates:
+            return
+        with self.connect() as conn, transaction(conn):
+            for update in updates:
+                changed = ledger.apply(conn, self.vendor, update, self.run_id)
+                if submitted:
+                    refused = {"rejected": "rejected_by_vendor", "duplicate": "duplicate"}
+                    self.counts[refused.get(update.status, "submitted")] += 1
+                elif changed:
+                    self.counts[f"became_{update.status}"] += 1
+                if changed and update.status == "rejected":
+                    payload = ledger.payload_text(conn, self.vendor, update.key)
+                    self._quarantine_in(conn, update.key, update.reason or "rejected", payload)

@@ -1,0 +1,161 @@
+"""The vendor contract: what each `pipeline/<vendor>/` exports, and how the core reads it.
+
+A vendor folder exports one `Vendor`: its name, its settings (one `VendorSettings` class,
+read from the environment and used as the vendor's Dagster resource), the raw endpoints it
+lands, and a function returning its `Definitions`. The core (`pipeline/build.py`) merges the
+Definitions of the enabled vendors and names none of them; `pipeline/vendors.py` is the one
+list of vendors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from dagster import ConfigurableResource, DailyPartitionsDefinition, Definitions, EnvVar
+from pydantic import Field, ValidationError
+from pydantic_settings import EnvSettingsSource
+from pydantic_settings.exceptions import SettingsError
+
+from pipeline.lib.raw_schema import Endpoint
+from pipeline.lib.settings import WarehouseSettings
+
+MASK = "***"
+
+
+class VendorConfigError(ValueError):
+    """A vendor's settings are wrong: half-configured, or a value that does not validate.
+    The message names the variable."""
+
+
+def secret(**kwargs: Any) -> Any:
+    """A field holding a credential: given to Dagster as an `EnvVar` (the UI and run metadata
+    show its name, never its value) and masked in `repr`."""
+    return Field(json_schema_extra={"secret": True}, **kwargs)
+
+
+class VendorSettings(ConfigurableResource):
+    """A vendor's settings, declared once.
+
+    Each field is read from the environment variable `<env_prefix><FIELD>` (upper case);
+    a field without a default is one of the vendor's required variables. The same class is
+    the vendor's Dagster resource: required and secret fields reach Dagster as `EnvVar`s,
+    the other knobs as the values validated here."""
+
+    env_prefix: ClassVar[str]
+
+    @classmethod
+    def variable(cls, field: str) -> str:
+        return f"{cls.env_prefix}{field}".upper()
+
+    @classmethod
+    def required_fields(cls) -> list[str]:
+        return [name for name, info in cls.model_fields.items() if info.is_required()]
+
+    @classmethod
+    def required_variables(cls) -> list[str]:
+        return [cls.variable(name) for name in cls.required_fields()]
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        return [
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
+        ]
+
+    @classmethod
+    def from_env(cls) -> Self:
+        """The settings as the environment gives them, validated; raises `VendorConfigError`
+        naming the variable of the first value that is wrong."""
+        try:
+            values = EnvSettingsSource(
+                cls, env_prefix=cls.env_prefix, case_sensitive=False, env_ignore_empty=True
+            )()
+        except SettingsError as exc:
+            # pydantic-settings names the field, not the variable; its cause says what is wrong.
+            raise VendorConfigError(
+                f"{cls.env_prefix}*: {exc} ({exc.__cause__ or 'not valid JSON'})"
+            ) from None
+        try:
+            validated = cls(**values)
+        except ValidationError as exc:
+            errors = [
+                f"{cls.variable(str(error['loc'][0]))}: {error['msg']}" for error in exc.errors()
+            ]
+            raise VendorConfigError("; ".join(errors)) from None
+        as_env_vars = set(cls.required_fields()) | set(cls.secret_fields())
+        fields = {
+            name: (
+                EnvVar(cls.variable(name))
+                if name in as_env_vars and name in values
+                else getattr(validated, name)
+            )
+            for name in cls.model_fields
+        }
+        return cls(**fields)
+
+    def __repr_args__(self) -> Any:
+        secrets = set(self.secret_fields())
+        for name, value in super().__repr_args__():
+            yield name, (MASK if name in secrets and value is not None else value)
+
+
+@dataclass(frozen=True)
+class VendorContext:
+    """What the core hands a vendor when the Definitions are built."""
+
+    settings: VendorSettings
+    partitions: DailyPartitionsDefinition
+    warehouse: WarehouseSettings
+    # The vendor's place in the list: spreads the vendors' daily schedules apart.
+    slot: int
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """One vendor, as its folder exports it (`VENDOR` in `pipeline/<vendor>/__init__.py`).
+
+    `daily_job` lands one UTC day (a partition); `once_job`, where a vendor has one, does the
+    work of a whole run (lists refreshed whole, submissions, polling) before the days.
+    `freshness` is the endpoint whose yesterday must have landed by 06:00 UTC."""
+
+    name: str
+    label: str
+    settings: type[VendorSettings]
+    endpoints: tuple[Endpoint, ...]
+    definitions: Callable[[VendorContext], Definitions]
+    daily_job: str
+    once_job: str | None = None
+    freshness: Endpoint | None = None
+
+    def is_enabled(self, env: Mapping[str, str] | None = None) -> bool:
+        """True when every required variable is set, False when none is; raises
+        `VendorConfigError` naming what is missing when only some are."""
+        env = os.environ if env is None else env
+        required = self.settings.required_variables()
+        present = [name for name in required if env.get(name)]
+        if not present:
+            return False
+        missing = [name for name in required if not env.get(name)]
+        if missing:
+            raise VendorConfigError(
+                f"{self.label} is half-configured: set {', '.join(missing)} "
+                f"(or unset {', '.join(present)} to skip it)"
+            )
+        return True
+
+
+def enabled_vendors(vendors: Sequence[Vendor], env: Mapping[str, str] | None = None) -> list[str]:
+    """The names of the vendors whose required variables are all set; raises on a
+    half-configured one."""
+    return [vendor.name for vendor in vendors if vendor.is_enabled(env)]
+
+
+def vendor_named(vendors: Sequence[Vendor], name: str) -> Vendor:
+    for vendor in vendors:
+        if vendor.name == name:
+            return vendor
+    raise KeyError(f"unknown vendor {name!r}; known: {', '.join(v.name for v in vendors)}")

@@ -1,0 +1,7 @@
+"""The vendors of this deployment: the one list a new vendor is added to."""
+
+from pipeline import cqa, evaluagent, kore
+from pipeline.lib.vendor import Vendor
+
+VENDORS: tuple[Vendor, ...] = (kore.VENDOR, evaluagent.VENDOR, cqa.VENDOR)
+VENDOR_NAMES: tuple[str, ...] = tuple(vendor.name for vendor in VENDORS)

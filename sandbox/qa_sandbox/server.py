@@ -1,0 +1,93 @@
+"""The sandbox as a real HTTP server on a free loopback port, run in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Protocol
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+
+from qa_sandbox.cqa import CqaSandbox
+from qa_sandbox.evaluagent import EvaluAgentSandbox
+from qa_sandbox.kore import KoreSandbox
+
+
+class SimulatedVendor(Protocol):
+    """One vendor of the sandbox, served under its own path prefix."""
+
+    prefix: str
+
+    def routes(self) -> list[BaseRoute]: ...
+
+    def env(self, base_url: str) -> dict[str, str]: ...
+
+    def unlimited_env(self) -> dict[str, str]: ...
+
+    def remove_rate_limits(self) -> None: ...
+
+
+class SandboxServer:
+    """Every simulated vendor behind one server; each vendor under its own path prefix."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.kore = KoreSandbox()
+        self.evaluagent = EvaluAgentSandbox()
+        self.cqa = CqaSandbox()
+        # The sandbox's one list of vendors: a new vendor's simulator is added here.
+        self.vendors: list[SimulatedVendor] = [self.kore, self.evaluagent, self.cqa]
+        app = Starlette(routes=[Mount(v.prefix, routes=v.routes()) for v in self.vendors])
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host, self.port = self._socket.getsockname()[:2]
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def base_url(self, vendor: SimulatedVendor) -> str:
+        return self.url + vendor.prefix
+
+    def env(self, *, unlimited: bool = False) -> dict[str, str]:
+        """Environment variables that point every vendor at this sandbox; `unlimited` also
+        lifts the pipeline's own rate budgets (with `remove_rate_limits`, for a quick demo)."""
+        env: dict[str, str] = {}
+        for vendor in self.vendors:
+            env.update(vendor.env(self.base_url(vendor)))
+            if unlimited:
+                env.update(vendor.unlimited_env())
+        return env
+
+    def remove_rate_limits(self) -> None:
+        """For the benchmark and the demo: measure our code, not the vendors' limits."""
+        for vendor in self.vendors:
+            vendor.remove_rate_limits()
+
+    def start(self) -> SandboxServer:
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
