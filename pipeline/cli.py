@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -34,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("status", help="per vendor: last window, rows, quarantine, pending work")
 
+    resubmit = commands.add_parser(
+        "resubmit",
+        help="send in-doubt submissions again on the next run (check the vendor first)",
+    )
+    resubmit.add_argument("--vendor", required=True, choices=VENDOR_NAMES)
+    resubmit.add_argument("--key", help="only this submission key (default: all in doubt)")
+
     sandbox = commands.add_parser("sandbox", help="serve the vendor sandbox alone")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument(
@@ -64,6 +72,26 @@ def _report(failures: list, analytics_path: str) -> int:
     return 1 if failures else 0
 
 
+def _resubmit(vendor: str, key: str | None) -> int:
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.lib.submit import ledger
+    from pipeline.lib.warehouse import connect, exclusive
+
+    settings = WarehouseSettings().absolute()
+    lock = exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds)
+    with lock, connect(settings.warehouse_path) as conn:
+        ledger.ensure_ledger(conn)
+        keys = ledger.release_in_doubt(conn, vendor, key)
+    if not keys:
+        which = f"with key {key!r}" if key else "at all"
+        print(f"qa-warehouse: {vendor} has no submission in doubt {which}", file=sys.stderr)
+        return 2
+    print(f"{vendor}: {len(keys)} submission(s) will be sent again by the next run:")
+    for item in keys:
+        print(f"  {item}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
@@ -73,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("pipeline").setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    if args.command in ("sandbox", "demo") and importlib.util.find_spec("qa_sandbox") is None:
+        print(
+            "qa-warehouse: the vendor sandbox is not installed; install it with "
+            "`pip install -e ./sandbox` from the project's folder (`make install` does)",
+            file=sys.stderr,
+        )
+        return 2
 
     if args.command == "sandbox":
         from qa_sandbox.kore_bulk import BulkDay
@@ -118,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 0
+
+    if args.command == "resubmit":
+        return _resubmit(args.vendor, args.key)
 
     level = "INFO" if verbose else "WARNING"
     try:
