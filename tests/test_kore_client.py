@@ -16,7 +16,7 @@ from pipeline.kore.models import RawdataIds
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.http import AuthenticationError
 from pipeline.lib.pull.pages import SplitPage
-from pipeline.lib.pull.paging import PaginationError
+from pipeline.lib.pull.paging import IncompleteWindowError, PaginationError
 from pipeline.lib.windows import Window
 from tests.conftest import DAY
 
@@ -65,9 +65,11 @@ def test_an_exact_multiple_stops_on_the_total_not_an_extra_empty_page(sandbox) -
     assert len(pages) == 1 and sandbox.kore.requests == 1
 
 
-def test_a_server_that_repeats_page_one_does_not_loop(sandbox) -> None:
+def test_a_server_that_repeats_page_one_fails_the_window_instead_of_looping(sandbox) -> None:
     sandbox.kore.repeat_first_page = True
-    pages = list(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
+    pages = []
+    with pytest.raises(IncompleteWindowError, match="page 2 .* repeats an earlier page"):
+        pages.extend(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
     assert len(pages) == 1, "the second, repeated page is detected and not landed"
     # Page 1 announced more pages, so up to PAGES_AHEAD of them were already on their way.
     assert 2 <= sandbox.kore.requests <= 1 + PAGES_AHEAD

@@ -1,7 +1,6 @@
 """Exotel CQA raw assets: the day's analyses (List Analyses), then each one's full breakdown
 and its interaction. Re-pulling a window picks up QA reviews that arrived since."""
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dagster import (
@@ -17,15 +16,13 @@ from dagster import (
 from pipeline.cqa.client import CqaClient
 from pipeline.cqa.resources import CqaResource
 from pipeline.cqa.submit import CqaSubmitter
-from pipeline.lib.http import ClientRequestError, InvalidBodyHook
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.checks import raw_check_specs
-from pipeline.lib.pull.pages import Page
-from pipeline.lib.raw_schema import Endpoint, landed_values
+from pipeline.lib.pull.details import Listing, materialize_details
+from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.asset import run_submissions, submission_check_specs
 from pipeline.lib.submit.flow import Inbox
 from pipeline.lib.warehouse import WarehouseResource, api_pool
-from pipeline.lib.windows import Window
 
 ANALYSES = Endpoint(
     "cqa",
@@ -53,16 +50,11 @@ ENDPOINTS = (ANALYSES, ANALYSIS_DETAILS, INTERACTIONS)
 SUBMISSIONS_KEY = AssetKey(["raw", "cqa", "submissions"])
 
 
-def _each(
-    ids: list[str], fetch: Callable[[str, int, InvalidBodyHook], Page], on_bad: InvalidBodyHook
-) -> Iterator[Page]:
-    for number, item in enumerate(ids, start=1):
-        try:
-            yield fetch(item, number, on_bad)
-        except ClientRequestError as exc:
-            if exc.status != 404:
-                raise
-            on_bad(f"{item}", str(exc), "listed but not found (404)")
+# What the list shows of an analysis: its detail (and its interaction) are fetched again only
+# when these changed, e.g. a QA review arrived (pipeline/lib/pull/details.py).
+SIGNATURE = ("$.status", "$.ai_score", "$.qa_score", "$.final_score")
+ANALYSIS_LISTING = Listing(ANALYSES, "$.data.analyses[*]", "$.analysis_id", SIGNATURE)
+INTERACTION_LISTING = Listing(ANALYSES, "$.data.analyses[*]", "$.interaction_id", SIGNATURE)
 
 
 def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
@@ -95,7 +87,7 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         finally:
             client.close()
 
-    def per_listed(endpoint: Endpoint, id_path: str, fetch_name: str, description: str):
+    def per_listed(endpoint: Endpoint, listing: Listing, fetch_name: str, description: str):
         @asset(
             key=endpoint.asset_key,
             deps=[ANALYSES.asset_key],
@@ -107,20 +99,9 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
             context: AssetExecutionContext, cqa: CqaResource, duckdb: WarehouseResource
         ) -> MaterializeResult:
             client: CqaClient = cqa.client()
-            fetch = getattr(client, fetch_name)
-
-            def ids(window: Window) -> list[str]:
-                with duckdb.get_connection() as conn:
-                    rows = landed_values(conn, ANALYSES, window, "$.data.analyses[*]", [id_path])
-                return [value for (value,) in rows if value]
-
             try:
-                return materialize_windows(
-                    context,
-                    duckdb,
-                    endpoint,
-                    client.http,
-                    lambda window: lambda on_bad: _each(ids(window), fetch, on_bad),
+                return materialize_details(
+                    context, duckdb, listing, endpoint, client.http, getattr(client, fetch_name)
                 )
             finally:
                 client.close()
@@ -158,13 +139,13 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         cqa_analyses,
         per_listed(
             ANALYSIS_DETAILS,
-            "$.analysis_id",
+            ANALYSIS_LISTING,
             "analysis_detail",
             "Each listed analysis in full: categories, sub-categories, KPIs, QA overrides.",
         ),
         per_listed(
             INTERACTIONS,
-            "$.interaction_id",
+            INTERACTION_LISTING,
             "interaction",
             "Each listed analysis's interaction: channel, status, failure reason, metadata.",
         ),

@@ -25,9 +25,11 @@ from pipeline.lib.http import (
 )
 from pipeline.lib.pull.pages import Page
 from pipeline.lib.pull.paging import (
+    IncompleteWindowError,
     PaginationError,
     RepeatGuard,
     check_page_cap,
+    check_total,
     parse_page,
     record_keys,
     records_without_key,
@@ -57,6 +59,43 @@ class AnalysesPage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     data: EnvelopeData
+
+
+class AnalysisData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    analysis_id: str
+    categories: list[Any] = []
+
+
+class AnalysisDocument(BaseModel):
+    """An analysis detail in CQA's envelope: anything else (an error envelope sent with a
+    200, say) is not landed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    data: AnalysisData
+
+
+class InteractionData(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    interaction_id: str
+
+
+class InteractionDocument(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    data: InteractionData
+
+
+def _same_id(
+    what: str, asked: str, got: str, response: Any, on_invalid_body: InvalidBodyHook
+) -> None:
+    if got != asked:
+        reason = f"the {what} asked for was {asked}, the document is {got}"
+        on_invalid_body(f"{what} {asked}", response.text, reason)
+        raise PaginationError(f"cqa {what} {asked}: {reason}")
 
 
 def analysis_id(record: Any) -> str | None:
@@ -184,47 +223,75 @@ class CqaClient:
         request: dict[str, Any],
         on_invalid_body: InvalidBodyHook,
     ) -> Iterator[Page]:
+        """List Analyses announces its `total`: the walk goes on until it has that many
+        (a short page before it is not an end), and a window that ends short of it fails.
+        Without a total, a short or empty page ends it."""
         repeats = RepeatGuard()
         offset = 0
         number = 1
+        label = f"analyses of {window.label}"
         while True:
             records = page.data.analyses
-            what = f"analyses of {window.label} at offset {offset}"
+            what = f"{label} at offset {offset}"
             if repeats.is_repeat(record_keys(records, analysis_id)):
-                log.warning("cqa: %s repeats an earlier page; stopping", what)
-                return
-            bad = records_without_key(records, analysis_id, what, "no analysis_id")
-            yield Page(number, text, request, records=len(records) - len(bad), bad_records=bad)
+                raise IncompleteWindowError(
+                    f"cqa {what} repeats an earlier page; the window would be incomplete"
+                )
             total = (page.data.pagination or {}).get("total")
+            total = total if isinstance(total, int) else None
             offset += len(records)
-            if (
-                not records
-                or len(records) < PAGE_LIMIT
-                or (isinstance(total, int) and offset >= total)
-                or offset > MAX_OFFSET
-            ):
+            announced_more = offset < total if total is not None else len(records) >= PAGE_LIMIT
+            more = bool(records) and announced_more and offset <= MAX_OFFSET
+            warnings: list[str] = []
+            if more and len(records) < PAGE_LIMIT:
+                warnings.append(
+                    f"cqa {what}: {len(records)} analyses of the {PAGE_LIMIT} asked, "
+                    f"{total} announced"
+                )
+            if not more:
+                warnings += check_total("cqa", label, offset, total, trusted=True)
+            bad = records_without_key(records, analysis_id, what, "no analysis_id")
+            yield Page(
+                number,
+                text,
+                request,
+                records=len(records) - len(bad),
+                bad_records=bad,
+                warnings=tuple(warnings),
+            )
+            if not more:
                 return
             number += 1
-            check_page_cap(
-                "cqa", f"analyses of {window.label}", number, self.config.max_pages, "CQA_MAX_PAGES"
-            )
+            check_page_cap("cqa", label, number, self.config.max_pages, "CQA_MAX_PAGES")
             page, text, request = self._list_once(window, offset, on_invalid_body)
 
     def analysis_detail(self, analysis: str, number: int, on_invalid_body: InvalidBodyHook) -> Page:
+        what = f"analysis {analysis}"
         response = self.http.request_json(
             "GET",
             f"{self.account_path}/analyses/{analysis}",
-            what=f"analysis {analysis}",
+            what=what,
             on_invalid_body=on_invalid_body,
         )
+        document = parse_page(
+            AnalysisDocument, response, vendor="cqa", what=what, on_invalid=on_invalid_body
+        )
+        _same_id("analysis", analysis, document.data.analysis_id, response, on_invalid_body)
         return Page(number, response.text, {"analysis_id": analysis}, records=1)
 
     def interaction(self, interaction: str, number: int, on_invalid_body: InvalidBodyHook) -> Page:
+        what = f"interaction {interaction}"
         response = self.http.request_json(
             "GET",
             f"{self.account_path}/ingress/interactions/{interaction}",
-            what=f"interaction {interaction}",
+            what=what,
             on_invalid_body=on_invalid_body,
+        )
+        document = parse_page(
+            InteractionDocument, response, vendor="cqa", what=what, on_invalid=on_invalid_body
+        )
+        _same_id(
+            "interaction", interaction, document.data.interaction_id, response, on_invalid_body
         )
         return Page(number, response.text, {"interaction_id": interaction}, records=1)
 

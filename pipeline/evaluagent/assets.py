@@ -6,15 +6,14 @@ from dagster import (
     AssetsDefinition,
     BackfillPolicy,
     MaterializeResult,
-    MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
-from pipeline.evaluagent.details import DetailPlan, carry_forward, detail_pages, plan_details
 from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.checks import raw_check_specs
+from pipeline.lib.pull.details import Listing, materialize_details
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.warehouse import WarehouseResource, api_pool
 from pipeline.lib.windows import SNAPSHOT
@@ -50,6 +49,14 @@ USERS = Endpoint("evaluagent", "users")
 GROUPS = Endpoint("evaluagent", "groups")
 CONVERSATIONS = Endpoint("evaluagent", "conversations")
 ENDPOINTS = (EVALUATIONS, EVALUATION_DETAILS, USERS, GROUPS, CONVERSATIONS)
+# A detail is fetched again only when the list shows a new `updated_at` (detail calls count
+# against EvaluAgent's daily limit); see pipeline/lib/pull/details.py.
+EVALUATION_LISTING = Listing(
+    endpoint=EVALUATIONS,
+    records_path="$.data[*]",
+    id_path="$.id",
+    signature=("$.attributes.updated_at",),
+)
 
 
 def build_evaluagent_assets(
@@ -101,28 +108,14 @@ def build_evaluagent_assets(
         context: AssetExecutionContext, evaluagent: EvaluAgentResource, duckdb: WarehouseResource
     ) -> MaterializeResult:
         client = evaluagent.client()
-        plans: dict[object, DetailPlan] = {}
-
-        def plan_for(window):
-            with duckdb.get_connection() as conn:
-                plans[window] = plan_details(conn, EVALUATIONS, EVALUATION_DETAILS, window)
-            return plans[window]
-
-        def counts() -> dict[str, MetadataValue]:
-            return {
-                "details_fetched": MetadataValue.int(sum(len(p.to_fetch) for p in plans.values())),
-                "details_skipped": MetadataValue.int(sum(p.skipped for p in plans.values())),
-            }
-
         try:
-            return materialize_windows(
+            return materialize_details(
                 context,
                 duckdb,
+                EVALUATION_LISTING,
                 EVALUATION_DETAILS,
                 client.http,
-                lambda window: lambda on_bad: detail_pages(client, plans[window], on_bad),
-                before_for=lambda window: carry_forward(plan_for(window), EVALUATION_DETAILS),
-                extra_metadata=counts,
+                client.evaluation_detail,
             )
         finally:
             client.close()

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
-from pipeline.evaluagent.models import JsonApiDocument, JsonApiPage, resource_id
+from pipeline.evaluagent.models import JsonApiDocument, JsonApiPage, Pagination, resource_id
 from pipeline.evaluagent.resources import EvaluAgentResource
 from pipeline.lib.http import (
     AuthenticationError,
@@ -23,10 +23,12 @@ from pipeline.lib.http import (
     VendorHttp,
     VendorHTTPError,
 )
-from pipeline.lib.pull.pages import BadRecord, Page
+from pipeline.lib.pull.pages import Page
 from pipeline.lib.pull.paging import (
+    IncompleteWindowError,
     RepeatGuard,
     check_page_cap,
+    check_total,
     parse_page,
     record_keys,
     records_without_key,
@@ -71,6 +73,36 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
     )
 
 
+def _trusted(meta: Pagination) -> bool:
+    """`meta`'s total and pages, when they agree with each other and its page size."""
+    return (
+        meta.total is not None
+        and meta.total_pages is not None
+        and bool(meta.per_page)
+        and meta.total_pages == max(1, math.ceil(meta.total / meta.per_page))
+    )
+
+
+def _more(page: JsonApiPage, number: int) -> tuple[bool, list[str]]:
+    """Whether another page follows this one, and which signals disagreed about it."""
+    if not page.data:
+        return False, []
+    meta = page.pagination
+    warnings: list[str] = []
+    if _trusted(meta):
+        more = number < meta.total_pages
+        if page.links is not None and (page.next_link is not None) != more:
+            warnings.append(
+                f"evaluagent page {number}: links.next says {'more' if page.next_link else 'last'}"
+                f" but meta says page {number} of {meta.total_pages}; meta was followed"
+            )
+        return more, warnings
+    if page.links is not None:
+        return page.next_link is not None, warnings
+    # Nothing announced: ask until a page comes back empty.
+    return True, warnings
+
+
 class EvaluAgentClient:
     def __init__(self, config: EvaluAgentResource) -> None:
         self.config = config
@@ -111,10 +143,14 @@ class EvaluAgentClient:
         rate_key: str,
         on_invalid_body: InvalidBodyHook,
     ) -> Iterator[Page]:
-        """Walk `page[number]` from 1 until whichever end signal comes first: empty data, no
-        `links.next`, the last page per `meta`, or a page repeating an earlier one."""
+        """Walk `page[number]` from 1 to the last page. EvaluAgent's paging metadata is not
+        documented (DECISIONLOG, "Completeness"), so each signal is used where it is present:
+        `meta` pages when they agree with `meta` total and page size (then the total must be
+        what the walk found, or the load fails), else `links.next`, else an empty page. An
+        empty page always ends the walk; a page repeating an earlier one fails it."""
         repeats = RepeatGuard()
         number = 1
+        seen = 0
         while True:
             check_page_cap(
                 "evaluagent", label, number, self.config.max_pages, "EVALUAGENT_MAX_PAGES"
@@ -133,18 +169,27 @@ class EvaluAgentClient:
                 JsonApiPage, response, vendor="evaluagent", what=what, on_invalid=on_invalid_body
             )
             if repeats.is_repeat(record_keys(page.data, resource_id)):
-                log.warning("evaluagent: %s repeats an earlier page; stopping", what)
-                return
+                raise IncompleteWindowError(
+                    f"evaluagent {what} repeats an earlier page after {seen} records; "
+                    "the window would be incomplete"
+                )
+            seen += len(page.data)
+            more, warnings = _more(page, number)
+            if not more:
+                meta = page.pagination
+                warnings += check_total(
+                    "evaluagent", label, seen, meta.total, trusted=_trusted(meta)
+                )
             bad = records_without_key(page.data, resource_id, what, "no id")
             yield Page(
-                number, response.text, request, records=len(page.data) - len(bad), bad_records=bad
+                number,
+                response.text,
+                request,
+                records=len(page.data) - len(bad),
+                bad_records=bad,
+                warnings=tuple(warnings),
             )
-            meta = page.pagination
-            if (
-                not page.data
-                or page.next_link is None
-                or (meta.total_pages is not None and number >= meta.total_pages)
-            ):
+            if not more:
                 return
             number += 1
 
@@ -175,24 +220,12 @@ class EvaluAgentClient:
             on_invalid_body=on_invalid_body,
             rate_key="evaluation_detail",
         )
-        bad: list[BadRecord] = []
-        try:
-            JsonApiDocument.model_validate(response.data)
-        except ValidationError as exc:
-            bad.append(
-                BadRecord(
-                    evaluation_id,
-                    f"{what}: not a JSON:API document: {exc.errors()[0]['msg']}",
-                    response.text,
-                )
-            )
-        return Page(
-            number,
-            response.text,
-            {"id": evaluation_id, **params},
-            records=0 if bad else 1,
-            bad_records=bad,
+        # A body of another shape is quarantined and fails the window, which keeps its
+        # previous load rather than land without this evaluation's detail.
+        parse_page(
+            JsonApiDocument, response, vendor="evaluagent", what=what, on_invalid=on_invalid_body
         )
+        return Page(number, response.text, {"id": evaluation_id, **params}, records=1)
 
     def user_pages(self, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
         return self.iter_pages(

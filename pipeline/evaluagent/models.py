@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class Pagination(BaseModel):
@@ -12,7 +12,10 @@ class Pagination(BaseModel):
 
     total: int | None = None
     current_page: int | None = None
-    total_pages: int | None = None
+    # JSON:API servers name it either way (Laravel's `last_page`).
+    total_pages: int | None = Field(
+        default=None, validation_alias=AliasChoices("total_pages", "last_page")
+    )
     per_page: int | None = None
 
 

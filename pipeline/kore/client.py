@@ -27,8 +27,10 @@ from pipeline.lib.http import (
 )
 from pipeline.lib.pull.pages import BadRecord, Page, SplitPage
 from pipeline.lib.pull.paging import (
+    IncompleteWindowError,
     RepeatGuard,
     check_page_cap,
+    check_total,
     parse_page,
     record_keys,
     records_without_key,
@@ -171,7 +173,16 @@ class KoreClient:
         return page, record_keys(page.results, conversation_id), bad, split
 
     def iter_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
-        """Yield each page of the window, stopping on whichever end signal comes first.
+        """Yield each page of the window until Kore says it has no more.
+
+        Kore's signals, and how far each is trusted (DECISIONLOG, "Completeness"):
+        - the end is `hasMore` false; without `hasMore`, `totalPages` reached; without
+          either, an empty or short page. An empty page always ends the walk;
+        - a page repeating an earlier one (a server ignoring `page`) fails the load;
+        - a short page that is not the last is not an end (the server may cap the page size);
+        - `totalResults` is not trusted (Kore's own sample announces 21 records, one page and
+          no more with 4 records): when it, or `totalPages`, disagrees with the walk, the
+          load log says so.
 
         Requests run ahead on worker threads, so Kore prepares the next pages while this one
         is checked and spooled: up to PAGES_AHEAD of the pages the last page announced
@@ -180,6 +191,7 @@ class KoreClient:
         repeats = RepeatGuard()
         records_seen = 0
         page_number = 1
+        label = f"rawdata {window.label}"
         ahead = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="kore-next-page")
         pending: dict[int, Future[tuple[dict[str, object], JsonResponse]]] = {}
 
@@ -189,32 +201,21 @@ class KoreClient:
 
         try:
             while True:
-                check_page_cap(
-                    "kore",
-                    f"rawdata {window.label}",
-                    page_number,
-                    self.config.max_pages,
-                    "KORE_MAX_PAGES",
-                )
+                check_page_cap("kore", label, page_number, self.config.max_pages, "KORE_MAX_PAGES")
                 request(page_number)
                 body, response = pending.pop(page_number).result()
                 what = self._what(window, page_number)
                 envelope, keys, bad, split = self._read_page(response, what, on_invalid_body)
                 if repeats.is_repeat(keys):
-                    log.warning("kore: %s repeats an earlier page; stopping", what)
-                    return
-                records_seen += len(keys)
-                last = (
-                    not keys
-                    or envelope.has_more is False
-                    or len(keys) < self.config.page_size
-                    or (
-                        envelope.total_results is not None
-                        and records_seen >= envelope.total_results
+                    raise IncompleteWindowError(
+                        f"kore {what} repeats an earlier page (the server ignored `page`) "
+                        f"after {records_seen} records; the window would be incomplete"
                     )
-                    or (envelope.total_pages is not None and page_number >= envelope.total_pages)
-                )
-                if not last:
+                records_seen += len(keys)
+                more, warnings = self._more(envelope, len(keys), page_number)
+                if not more:
+                    warnings += self._disagreements(envelope, records_seen, page_number, label)
+                else:
                     announced = envelope.total_pages or page_number + 1
                     for number in range(
                         page_number + 1, min(page_number + PAGES_AHEAD, announced) + 1
@@ -227,11 +228,44 @@ class KoreClient:
                     records=len(keys) - len(bad),
                     bad_records=bad,
                     split=split,
+                    warnings=tuple(warnings),
                 )
-                if last:
+                if not more:
                     return
                 page_number += 1
         finally:
             # A walk that stops early (an error, a consumer that gave up) lets the requests in
             # flight finish rather than leave them running against a closed client.
             ahead.shutdown(wait=True, cancel_futures=True)
+
+    def _more(
+        self, envelope: RawdataIds | RawdataPage, records: int, page_number: int
+    ) -> tuple[bool, list[str]]:
+        """Whether Kore has another page, and what about this page it said that disagrees."""
+        if records == 0:
+            return False, []
+        if envelope.has_more is not None:
+            more = envelope.has_more
+        elif envelope.total_pages is not None:
+            more = page_number < envelope.total_pages
+        else:
+            more = records >= self.config.page_size
+        warnings = []
+        if more and records < self.config.page_size:
+            warnings.append(
+                f"kore rawdata page {page_number} held {records} records of the "
+                f"{self.config.page_size} asked, yet more were announced"
+            )
+        return more, warnings
+
+    @staticmethod
+    def _disagreements(
+        envelope: RawdataIds | RawdataPage, seen: int, page_number: int, label: str
+    ) -> list[str]:
+        warnings = check_total("kore", label, seen, envelope.total_results, trusted=False)
+        if envelope.total_pages is not None and envelope.total_pages != page_number:
+            warnings.append(
+                f"kore {label}: {envelope.total_pages} pages announced, the walk ended on "
+                f"page {page_number}"
+            )
+        return warnings

@@ -38,6 +38,7 @@ class LoadOutcome:
     records: int
     quarantined: int
     emptied_from: int | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def commit_window(
@@ -70,6 +71,7 @@ def commit_window(
         spool.records,
         spool.quarantined,
         emptied_from,
+        tuple(spool.warnings),
     )
 
 
@@ -105,6 +107,7 @@ def _record(
         retries=retries,
         started_at=spool.started_at,
         error=error,
+        warnings=tuple(spool.warnings),
     )
 
 
@@ -121,12 +124,14 @@ def _insert_quarantine(conn: duckdb.DuckDBPyConnection, spool: WindowSpool) -> N
 def _replace_window(conn: duckdb.DuckDBPyConnection, spool: WindowSpool) -> None:
     endpoint = spool.endpoint
     table = endpoint.table
-    # Carried rows are copied before the window's older rows are deleted: they may be
-    # among them.
+    # Rows carried forward are copied aside first: they may be among the window's rows, and
+    # every row the window held goes, this run's own included (a run that commits a window
+    # twice must not keep both copies).
+    conn.execute(f"create or replace temporary table carried as select * from {table} limit 0")
     for select_rowids_sql, params in spool.carried:
         conn.execute(
             f"""
-            insert into {table} by name
+            insert into carried
             select * replace (? as window_start, ? as window_end, ? as run_id)
             from {table}
             where rowid in ({select_rowids_sql})
@@ -134,11 +139,12 @@ def _replace_window(conn: duckdb.DuckDBPyConnection, spool: WindowSpool) -> None
             [spool.window.start, spool.window.end, spool.run_id, *params],
         )
     conn.execute(
-        f"delete from {table} where vendor = ? and endpoint = ? and window_start = ? "
-        "and run_id <> ?",
-        [endpoint.vendor, endpoint.name, spool.window.start, spool.run_id],
+        f"delete from {table} where vendor = ? and endpoint = ? and window_start = ?",
+        [endpoint.vendor, endpoint.name, spool.window.start],
     )
-    raw_log.forget_window_quarantine(
+    conn.execute(f"insert into {table} by name select * from carried")
+    conn.execute("drop table carried")
+    raw_log.resolve_window_quarantine(
         conn, endpoint.vendor, endpoint.name, spool.window, spool.run_id
     )
     if endpoint.record_rows:

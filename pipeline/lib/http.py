@@ -6,6 +6,7 @@ budget. Errors are classified once here; a vendor adds only its own body-code ru
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import random
@@ -189,6 +190,24 @@ def parse_json(text: str | bytes) -> Any:
 
 
 _UNPARSED: Any = object()
+
+
+def decode_strictly(response: httpx.Response) -> tuple[str, str | None]:
+    """The body as text in its declared charset (UTF-8 when none), and None; or, for bytes
+    that are not valid in it, the text with those bytes escaped and the reason. Nothing is
+    replaced silently: a body that is not what it says is a bad body."""
+    encoding = response.charset_encoding or "utf-8"
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    try:
+        return response.content.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        return (
+            response.content.decode(encoding, "backslashreplace"),
+            f"not valid {encoding} ({exc.reason} at byte {exc.start})",
+        )
 
 
 class JsonResponse:
@@ -411,7 +430,9 @@ class VendorHttp:
             label += f" ({what})"
         try:
             response = self._client.send(request)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
+            # Transport errors, and a body whose content encoding cannot be undone
+            # (`DecodingError`): both worth another attempt at a read.
             message = f"{label}: {type(exc).__name__}: {self.redactor.text(str(exc))}"
             if create and not isinstance(exc, _NEVER_SENT):
                 raise MaybeSentError(message) from None
@@ -420,41 +441,54 @@ class VendorHttp:
         expected = (
             _validate_expected(expect, response.content) if response.status_code < 400 else None
         )
-        invalid: ValueError | None = None
+        invalid: str | None = None
+        text: str | None = None
+        data: Any = _UNPARSED
         if expected is not None:
-            text: str | None = None
-            data: Any = _UNPARSED
             body = _top_level(expected)
         else:
             # Parsed once, here: the vendor's classifier and the caller both use this result.
-            text = response.text
-            try:
-                data = parse_json(text)
-            except ValueError as exc:
-                data, invalid = None, exc
+            text, invalid = decode_strictly(response)
+            data = None
+            if invalid is None:
+                try:
+                    data = parse_json(text)
+                except ValueError as exc:
+                    invalid = f"invalid JSON ({exc})"
             body = data
 
         error = self._classify(response, body, label) if self._classify else None
         if error is None and response.status_code >= 400:
-            error = self._default_error(response, label, response.text)
+            error = self._default_error(response, label, text or "")
         if error is not None:
+            if isinstance(error, RetryableError) and error.retry_after is None:
+                # A vendor's own rule for a rate limit still waits what the header asks.
+                error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if create and isinstance(error, RetryableError) and error.status != 429:
-                raise MaybeSentError(str(error), status=error.status) from None
-            raise error
+                error = MaybeSentError(str(error), status=error.status)
+            raise self._redacted(error) from None
 
         if invalid is not None:
+            assert text is not None
             self.stats.count("malformed_bodies")
-            reason = f"invalid JSON ({invalid}) in a {len(response.text)}-character body"
+            reason = f"{invalid} in a {len(text)}-character body"
             if on_invalid_body is not None:
-                on_invalid_body(what, response.text, reason)
+                on_invalid_body(what, self.redactor.text(text), reason)
             if create:
                 raise MaybeSentError(f"{label}: {reason}", status=response.status_code)
             raise MalformedBodyError(f"{label}: {reason}", status=response.status_code) from None
         return JsonResponse(response.status_code, response.content, text, data, expected)
 
+    def _redacted(self, error: VendorHTTPError) -> VendorHTTPError:
+        """The error with every known secret masked: vendor error text is data from outside,
+        and a vendor may echo what it was sent (a key, a token) into it."""
+        error.args = (self.redactor.text(str(error)), *error.args[1:])
+        return error
+
     def _default_error(self, response: httpx.Response, label: str, text: str) -> VendorHTTPError:
         status = response.status_code
-        detail = self.redactor.text(text[:300].strip())
+        # Masked before it is cut: a secret across the cut would otherwise leak in part.
+        detail = self.redactor.text(text.strip())[:300]
         message = f"{label}: HTTP {status}: {detail}"
         if status in (401, 403):
             return AuthenticationError(message, status=status)

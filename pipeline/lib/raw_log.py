@@ -2,7 +2,9 @@
 
 Every load is recorded here, success or failure, and everything that could not be used (a
 page, a record, an inbox row, a webhook) is kept here with its reason: nothing is dropped.
-Writers name columns, never positions, so the tables can grow.
+An item stays open until something settles it (its window landed again, its row was sent)
+and is then marked resolved, never deleted: the quarantine is a history. Writers name
+columns, never positions, so the tables can grow.
 """
 
 from __future__ import annotations
@@ -100,25 +102,58 @@ def quarantine_from_lines(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def forget_window_quarantine(
+def resolve_window_quarantine(
     conn: duckdb.DuckDBPyConnection, vendor: str, endpoint: str, window: Window, run_id: str
 ) -> None:
-    """A window's quarantine belongs to its load: a new load of the window replaces it."""
+    """A window landed again: what its earlier loads quarantined is settled by this load,
+    which quarantines anew whatever is still bad. The items stay, as history."""
     conn.execute(
-        f"delete from {QUARANTINE} where vendor = ? and endpoint = ? and window_start = ? "
-        "and run_id <> ?",
-        [vendor, endpoint, window.start, run_id],
+        f"update {QUARANTINE} set resolved_at = ?, resolution = ? "
+        "where vendor = ? and endpoint = ? and window_start = ? and run_id <> ? "
+        "and resolved_at is null",
+        [utc_now(), f"window landed again by run {run_id}", vendor, endpoint, window.start, run_id],
     )
 
 
-def forget_record_quarantine(
-    conn: duckdb.DuckDBPyConnection, vendor: str, endpoint: str, record_key: str
+def resolve_items(
+    conn: duckdb.DuckDBPyConnection,
+    vendor: str,
+    endpoint: str,
+    record_key: str,
+    resolution: str,
+    *,
+    body_key: str | None = None,
 ) -> None:
-    """An item quarantined again (the same inbox row read again) keeps one row, the latest."""
+    """Settle the open items of one record (an inbox row read again, sent, or fixed): those
+    keyed `record_key`, and with `body_key` (a JSON path) those whose body names it there."""
+    by_body = ""
+    params: list[Any] = [utc_now(), resolution, vendor, endpoint, record_key]
+    if body_key is not None:
+        by_body = (
+            f" or (case when json_valid(body) then json_extract_string(body, '{body_key}') end = ?)"
+        )
+        params.append(record_key)
     conn.execute(
-        f"delete from {QUARANTINE} where vendor = ? and endpoint = ? and record_key = ?",
-        [vendor, endpoint, record_key],
+        f"update {QUARANTINE} set resolved_at = ?, resolution = ? "
+        f"where vendor = ? and endpoint = ? and resolved_at is null "
+        f"and (record_key = ?{by_body})",
+        params,
     )
+
+
+def open_items(
+    conn: duckdb.DuckDBPyConnection, vendor: str | None = None, *, include_resolved: bool = False
+) -> list[dict[str, Any]]:
+    """Quarantined items, oldest first: the open ones, or every one."""
+    where = ["(? is null or vendor = ?)"]
+    if not include_resolved:
+        where.append("resolved_at is null")
+    cursor = conn.execute(
+        f"select * from {QUARANTINE} where {' and '.join(where)} order by quarantined_at",
+        [vendor, vendor],
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -137,6 +172,7 @@ class LoadRecord:
     retries: int
     started_at: datetime
     error: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def record_load(conn: duckdb.DuckDBPyConnection, load: LoadRecord) -> None:
@@ -144,8 +180,8 @@ def record_load(conn: duckdb.DuckDBPyConnection, load: LoadRecord) -> None:
         f"""
         insert or replace into {LOAD_LOG}
             (run_id, vendor, endpoint, window_start, window_end, status, pages, records,
-             quarantined, requests, retries, started_at, finished_at, error)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             quarantined, requests, retries, started_at, finished_at, error, warnings)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             load.run_id,
@@ -162,6 +198,7 @@ def record_load(conn: duckdb.DuckDBPyConnection, load: LoadRecord) -> None:
             load.started_at,
             utc_now(),
             load.error,
+            json.dumps(list(load.warnings)) if load.warnings else None,
         ],
     )
 

@@ -86,10 +86,13 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpo
             started_at timestamp not null,
             finished_at timestamp,
             error varchar,
+            warnings json,                    -- what the client noticed but did not trust
             primary key (run_id, vendor, endpoint, window_start)
         )
         """
     )
+    if "warnings" not in _columns(conn, RAW_SCHEMA, "load_log"):
+        conn.execute(f"alter table {LOAD_LOG} add column warnings json")
     conn.execute(
         f"""
         create table if not exists {QUARANTINE} (
@@ -103,14 +106,33 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpo
             record_key varchar,
             reason varchar not null,
             body varchar,
-            quarantined_at timestamp not null
+            quarantined_at timestamp not null,
+            resolved_at timestamp,
+            resolution varchar
         )
         """
     )
+    # Quarantine rows were deleted when settled before 0.5.0; they are kept, resolved, now.
+    schema, name = QUARANTINE.split(".")
+    for column, kind in (("resolved_at", "timestamp"), ("resolution", "varchar")):
+        if column not in _columns(conn, schema, name):
+            conn.execute(f"alter table {QUARANTINE} add column {column} {kind}")
     for endpoint in endpoints:
         if endpoint.record_rows:
             _migrate_to_record_rows(conn, endpoint)
         conn.execute(_raw_ddl(endpoint.table, record_rows=endpoint.record_rows))
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:
+    return {
+        column
+        for (column,) in conn.execute(
+            # duckdb_columns(), not information_schema: its first use in a process costs
+            # 30 ms, a tenth of landing a small window.
+            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
 
 
 def _raw_ddl(table: str, *, record_rows: bool) -> str:
@@ -140,15 +162,7 @@ def _migrate_to_record_rows(conn: duckdb.DuckDBPyConnection, endpoint: Endpoint)
     JSON functions, so their whitespace is normalised; rows landed from now on keep the
     vendor's bytes."""
     schema, name = endpoint.table.split(".")
-    columns = {
-        column
-        for (column,) in conn.execute(
-            # duckdb_columns(), not information_schema: its first use in a process costs
-            # 30 ms, a tenth of landing a small window.
-            "select column_name from duckdb_columns() where schema_name = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
+    columns = _columns(conn, schema, name)
     if not columns or "page_envelope" in columns:
         return
     records_key = str(endpoint.records_path).removeprefix("$.").removesuffix("[*]")

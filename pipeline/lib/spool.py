@@ -81,6 +81,8 @@ class WindowSpool:
     spooled: list[SpooledPage] = field(default_factory=list, repr=False)
     # (SQL selecting rowids of earlier rows to copy into this load, its parameters).
     carried: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)
+    # What the client noticed and did not trust enough to fail on (the load log keeps it).
+    warnings: list[str] = field(default_factory=list)
     started_at: datetime = field(init=False, default_factory=utc_now)
     path: Path = field(init=False, repr=False)
     _open: bool = field(init=False, default=True, repr=False)

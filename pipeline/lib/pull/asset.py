@@ -52,8 +52,14 @@ def materialize_windows(
             )
         except AuthenticationError as exc:
             raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
-        except VendorHTTPError as exc:
-            failures.append(f"{endpoint.vendor} {endpoint.name} {window.label}: {exc}")
+        except Exception as exc:
+            # A day's failure is that day's alone: the other days still land.
+            reason = (
+                str(exc) if isinstance(exc, VendorHTTPError) else f"{type(exc).__name__}: {exc}"
+            )
+            failures.append(
+                f"{endpoint.vendor} {endpoint.name} {window.label}: {http.redactor.text(reason)}"
+            )
             context.log.error(failures[-1])
             continue
         loads.append(load)
@@ -64,6 +70,8 @@ def materialize_windows(
             f"{endpoint.vendor} {endpoint.name} {window.label}: {load.pages} pages, "
             f"{load.records} records, {load.quarantined} quarantined"
         )
+        for warning in load.warnings:
+            context.log.warning(warning)
     check_results = []
     if not failures:
         with duckdb.get_connection() as conn:
@@ -73,6 +81,7 @@ def materialize_windows(
         "window_end": MetadataValue.text(windows[-1].end.isoformat()),
         "raw_table": MetadataValue.text(endpoint.table),
         **{name: MetadataValue.int(value) for name, value in totals.items()},
+        "warnings": MetadataValue.json([w for load in loads for w in load.warnings]),
         **{name: MetadataValue.int(v) for name, v in http.stats.as_metadata().items()},
         **(extra_metadata() if extra_metadata else {}),
     }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -16,10 +18,12 @@ from pipeline.lib.spool import WindowSpool
 from pipeline.lib.windows import Window
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+log = logging.getLogger(__name__)
 
 
-def spool_page(spool: WindowSpool, page: Page) -> None:
-    """One page into the spool: its body whole, or its records one row each."""
+def spool_page(spool: WindowSpool, page: Page, redact: Callable[[str], str] = str) -> None:
+    """One page into the spool: its body whole, or its records one row each. Bodies of bad
+    records are quarantined through `redact`: a vendor may echo what it was sent."""
     if spool.endpoint.record_rows:
         if page.split is None:
             raise ValueError(
@@ -36,8 +40,34 @@ def spool_page(spool: WindowSpool, page: Page) -> None:
         )
     else:
         spool.add_page(page.number, page.body, records=page.records, request=page.request)
+    spool.warnings.extend(redact(warning) for warning in page.warnings)
     for bad in page.bad_records:
-        spool.quarantine(bad.reason, bad.body, page_number=page.number, record_key=bad.key)
+        spool.quarantine(
+            redact(bad.reason), redact(bad.body), page_number=page.number, record_key=bad.key
+        )
+
+
+# DuckDB's own lock, met when a process opened the warehouse behind the file lock's back (a
+# reader started by hand): waited out a few times rather than losing a fetched window.
+LOCKED_RETRIES = 5
+LOCKED_WAIT_SECONDS = 2.0
+
+
+@contextmanager
+def _when_free(connect: Connect) -> Iterator[duckdb.DuckDBPyConnection]:
+    for attempt in range(LOCKED_RETRIES + 1):
+        stack = ExitStack()
+        try:
+            conn = stack.enter_context(connect())
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or attempt == LOCKED_RETRIES:
+                raise
+            log.warning("the warehouse is locked by another process (%s); waiting", exc)
+            time.sleep(LOCKED_WAIT_SECONDS * (attempt + 1))
+            continue
+        with stack:
+            yield conn
+        return
 
 
 def land_window(
@@ -57,8 +87,10 @@ def land_window(
     requests_before, retries_before = http.stats.requests, http.stats.retries
     spool = WindowSpool(endpoint, window, run_id, spool_dir)
 
+    redact = http.redactor.text
+
     def quarantine_body(what: str, body: str, reason: str) -> None:
-        spool.quarantine(f"{what}: {reason}" if what else reason, body)
+        spool.quarantine(redact(f"{what}: {reason}" if what else reason), redact(body))
 
     def counts() -> dict[str, int]:
         return {
@@ -70,13 +102,13 @@ def land_window(
         if before is not None:
             before(spool)
         for page in pages(quarantine_body):
-            spool_page(spool, page)
-        with connect() as conn:
+            spool_page(spool, page, redact)
+        with _when_free(connect) as conn:
             return commit_window(conn, spool, **counts())
     except BaseException as exc:
         error = http.redactor.text(f"{type(exc).__name__}: {exc}")
         try:
-            with connect() as conn:
+            with _when_free(connect) as conn:
                 fail_window(conn, spool, error, **counts())
         except Exception as record_exc:
             # The original error matters more; say why it could not be recorded too.

@@ -51,6 +51,8 @@ class Page:
     records: int
     bad_records: list[BadRecord] = field(default_factory=list)
     split: SplitPage | None = None
+    # What the walk noticed and does not trust enough to fail on, for the load log.
+    warnings: tuple[str, ...] = ()
 
 
 # Given the hook that quarantines invalid bodies, the pages of one window.

@@ -20,6 +20,24 @@ class PaginationError(VendorHTTPError):
     """Paging did not end within the hard page cap, or a page had the wrong shape."""
 
 
+class IncompleteWindowError(PaginationError):
+    """What the walk found disagrees with what the vendor announced (a repeated page, a total
+    its own pages confirm): landing it would replace a complete window with part of it."""
+
+
+def check_total(
+    vendor: str, label: str, seen: int, total: int | None, *, trusted: bool
+) -> list[str]:
+    """Compare the records a walk found with the total the vendor announced. A trusted
+    total that disagrees fails the load; an untrusted one is a warning for the load log."""
+    if total is None or seen == total:
+        return []
+    message = f"{vendor} {label}: {total} records announced, {seen} found"
+    if trusted:
+        raise IncompleteWindowError(message + "; the window is incomplete")
+    return [message + " (the announced total is not trusted for this vendor)"]
+
+
 def check_page_cap(vendor: str, label: str, number: int, cap: int, setting: str) -> None:
     if number > cap:
         raise PaginationError(

@@ -3,8 +3,8 @@
 The vendor's part is a `Submitter`: how a row becomes a submission, how a batch is sent, and
 how unfinished submissions are asked about. Everything else is here, the same for every
 vendor: the inbox, the ledger's intent before each request, in-doubt and resubmitted rows,
-quarantine of what cannot be sent, and a result timeout. The warehouse is opened only for
-short transactions, never while a request is in flight.
+quarantine (and replay) of what cannot be sent, and a result timeout. The warehouse is opened
+only for short transactions, never while a request is in flight.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,7 +25,14 @@ from pipeline.lib.http import ClientRequestError, MaybeSentError
 from pipeline.lib.raw_log import QuarantineItem
 from pipeline.lib.raw_schema import ensure_raw_schema, transaction
 from pipeline.lib.submit import ledger
-from pipeline.lib.submit.inbox import InboxFileError, InboxRow, inbox_files, read_inbox_file
+from pipeline.lib.submit.inbox import (
+    InboxFileError,
+    InboxRow,
+    archive,
+    inbox_files,
+    is_quarantined_row,
+    read_inbox_file,
+)
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
 from pipeline.lib.windows import utc_now
 
@@ -69,7 +76,7 @@ class Submitter(Protocol):
 @dataclass(frozen=True)
 class Inbox:
     path: Path
-    column_mapping: Mapping[str, str]
+    column_mapping: Mapping[str, str] = field(default_factory=dict)
 
 
 def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -106,24 +113,36 @@ class SubmissionRun:
                     "the run that sent it stopped before the vendor's answer was recorded",
                 )
             self.counts["in_doubt_found"] += stale
-            new = self._read_inbox(inbox) if inbox is not None else []
+            new: list[Submission] = []
+            read: list[Path] = []
+            if inbox is not None:
+                replayed = self._replay(inbox)
+                new, read = self._read_inbox(inbox)
+                new = self._unsent(replayed + new)
             self._submit(new)
+            # Every row of these files is in the ledger or the quarantine now.
+            for path in read:
+                archive(path)
             self._poll()
         return self.counts
 
     # --- the inbox --------------------------------------------------------------------------
 
-    def _read_inbox(self, inbox: Inbox) -> list[Submission]:
+    def _read_inbox(self, inbox: Inbox) -> tuple[list[Submission], list[Path]]:
         good: list[Submission] = []
         refused: list[tuple[InboxRow, RowRejected]] = []
+        read: list[Path] = []
         for path in inbox_files(inbox.path):
             self.counts["files"] += 1
             try:
                 rows = list(read_inbox_file(path, inbox.column_mapping))
             except InboxFileError as exc:
                 self.counts["files_refused"] += 1
-                self._quarantine(path.name, str(exc), "")
+                with self.connect() as conn, transaction(conn):
+                    self._quarantine_in(conn, path.name, str(exc), "")
+                archive(path, refused=True)
                 continue
+            read.append(path)
             for row in rows:
                 self.counts["rows"] += 1
                 try:
@@ -147,8 +166,39 @@ class SubmissionRun:
                             payload=row.fields,
                             run_id=self.run_id,
                         )
-                    self._quarantine_in(conn, row.where, exc.reason, row.raw)
+                    self._quarantine_in(conn, row.where, exc.reason, row.quarantine_body(exc.key))
+        return good, read
 
+    def _replay(self, inbox: Inbox) -> list[Submission]:
+        """Open quarantined rows that today's checks and column mapping accept: a fix made
+        them loadable. The others stay open as they are."""
+        with self.connect() as conn:
+            items = [
+                item
+                for item in raw_log.open_items(conn, self.vendor)
+                if item["endpoint"] == self.submitter.endpoint and is_quarantined_row(item["body"])
+            ]
+        accepted: list[Submission] = []
+        for item in items:
+            row = InboxRow.from_quarantine_body(item["body"], inbox.column_mapping)
+            if row.error is not None:
+                continue
+            try:
+                accepted.append(self.submitter.read_row(row))
+            except RowRejected:
+                continue
+            with self.connect() as conn:
+                raw_log.resolve_items(
+                    conn,
+                    self.vendor,
+                    self.submitter.endpoint,
+                    item["record_key"],
+                    f"accepted on replay by run {self.run_id} as {accepted[-1].key}",
+                )
+        self.counts["replayed"] += len(accepted)
+        return accepted
+
+    def _unsent(self, good: list[Submission]) -> list[Submission]:
         # The same key twice in the inbox, or already sent in an earlier run: never sent again.
         unique: dict[str, Submission] = {}
         for submission in good:
@@ -161,14 +211,13 @@ class SubmissionRun:
         self.counts["already_submitted"] += len(sent)
         return [s for key, s in unique.items() if key not in sent]
 
-    def _quarantine(self, key: str, reason: str, body: str) -> None:
-        with self.connect() as conn, transaction(conn):
-            self._quarantine_in(conn, key, reason, body)
-
     def _quarantine_in(
         self, conn: duckdb.DuckDBPyConnection, key: str, reason: str, body: str
     ) -> None:
-        raw_log.forget_record_quarantine(conn, self.vendor, self.submitter.endpoint, key)
+        # The same row refused again (read again, polled again): one open item, the latest.
+        raw_log.resolve_items(
+            conn, self.vendor, self.submitter.endpoint, key, f"refused again by run {self.run_id}"
+        )
         raw_log.quarantine(
             conn,
             [
@@ -241,7 +290,8 @@ class SubmissionRun:
     def _apply(self, updates: list[Update], *, submitted: bool = False) -> None:
         """Record what the vendor said. Counted as `submitted`, `rejected_by_vendor` or
         `duplicate` for the answers to a submission, as `became_<status>` for a change seen by
-        polling. A submission the vendor refused is quarantined with its payload."""
+        polling. A submission the vendor refused is quarantined with its payload; one it
+        accepted settles what was quarantined of it before."""
         if not updates:
             return
         with self.connect() as conn, transaction(conn):
@@ -255,3 +305,15 @@ class SubmissionRun:
                 if changed and update.status == "rejected":
                     payload = ledger.payload_text(conn, self.vendor, update.key)
                     self._quarantine_in(conn, update.key, update.reason or "rejected", payload)
+                elif submitted:
+                    self._settle(conn, update.key)
+
+    def _settle(self, conn: duckdb.DuckDBPyConnection, key: str) -> None:
+        raw_log.resolve_items(
+            conn,
+            self.vendor,
+            self.submitter.endpoint,
+            key,
+            f"sent by run {self.run_id}",
+            body_key="$.inbox_row.key",
+        )

@@ -1,8 +1,11 @@
 """Inbox files: rows to submit, as CSV with a header or as NDJSON, read the same for every vendor.
 
 Each row comes out with the line of its file it starts on and its text as it stands there, so
-a row the vendor's checks refuse is quarantined with a reason a person can find. A file that
-is not UTF-8 is refused whole (`InboxFileError`), naming where; the other files go on.
+a row the vendor's checks refuse is quarantined with what a person needs to find and fix it,
+and with its fields as the file had them, so that a later fix (a column mapping, a check the
+vendor relaxed) can replay it. A file that is not UTF-8 is refused whole (`InboxFileError`),
+naming where; the other files go on. A file read to its end is moved to `processed/` (or to
+`refused/`) inside the inbox, so it is never read again.
 """
 
 from __future__ import annotations
@@ -10,12 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 FORMATS = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+PROCESSED = "processed"
+REFUSED = "refused"
 
 
 class InboxFileError(ValueError):
@@ -24,18 +31,70 @@ class InboxFileError(ValueError):
 
 @dataclass(frozen=True)
 class InboxRow:
-    """One row of an inbox file: its fields, or why it could not be read."""
+    """One row of an inbox file: its fields (column mapping applied), or why it could not be
+    read. `source` holds the fields as the file named them."""
 
     source_file: str
     line: int
     raw: str
     format: str
+    source: dict[str, Any] | None = None
     fields: dict[str, Any] | None = None
     error: str | None = None
 
     @property
     def where(self) -> str:
         return f"{self.source_file}:{self.line}"
+
+    def quarantine_body(self, key: str | None) -> str:
+        """What the quarantine keeps of a refused row: enough to find it, and to replay it."""
+        return json.dumps(
+            {
+                "inbox_row": {
+                    "file": self.source_file,
+                    "line": self.line,
+                    "format": self.format,
+                    "key": key,
+                    "text": self.raw,
+                    "source": self.source,
+                }
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_quarantine_body(cls, body: str, column_mapping: Mapping[str, str]) -> InboxRow:
+        """A refused row, read back from the quarantine with today's column mapping."""
+        kept = json.loads(body)["inbox_row"]
+        source = kept.get("source")
+        row = cls(kept["file"], kept["line"], kept["text"], kept["format"], source=source)
+        if source is None:
+            return cls(row.source_file, row.line, row.raw, row.format, error="unreadable row")
+        return row.mapped(column_mapping)
+
+    def mapped(self, column_mapping: Mapping[str, str]) -> InboxRow:
+        if self.source is None:
+            return self
+        fields = dict(self.source)
+        if self.format == "csv":
+            mapping = {k.strip().lower(): v for k, v in column_mapping.items()}
+            fields = {
+                mapping.get(name.strip().lower(), name.strip().lower()): value
+                for name, value in self.source.items()
+            }
+        return InboxRow(
+            self.source_file, self.line, self.raw, self.format, self.source, fields, self.error
+        )
+
+
+def is_quarantined_row(body: str | None) -> bool:
+    """True for what `quarantine_body` wrote (not a whole file, not a refused payload)."""
+    if not body or not body.startswith('{"inbox_row"'):
+        return False
+    try:
+        return isinstance(json.loads(body).get("inbox_row"), dict)
+    except ValueError:
+        return False
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -52,28 +111,44 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InboxFileError(
-            f"{path.name}: not UTF-8 (byte {exc.start}, line {line}: {exc.reason}); save it "
-            "as UTF-8 and put it in the inbox again"
+            f"not UTF-8 (byte {exc.start}, line {line}: {exc.reason}); save it as UTF-8 and "
+            "put it in the inbox again"
         ) from None
 
 
 def read_inbox_file(path: Path, column_mapping: Mapping[str, str]) -> Iterator[InboxRow]:
     text = read_text(path)
     if FORMATS[path.suffix.lower()] == "csv":
-        yield from _read_csv(path.name, text, column_mapping)
+        rows = _read_csv(path.name, text)
     else:
-        yield from _read_ndjson(path.name, text)
+        rows = _read_ndjson(path.name, text)
+    for row in rows:
+        yield row.mapped(column_mapping)
 
 
-def _read_csv(name: str, text: str, column_mapping: Mapping[str, str]) -> Iterator[InboxRow]:
-    mapping = {k.strip().lower(): v for k, v in column_mapping.items()}
+def archive(path: Path, *, refused: bool = False, today: date | None = None) -> Path:
+    """Move a file read to its end out of the inbox's way: `processed/<day>/` or `refused/`.
+    A name already there gets a number, so no file is overwritten."""
+    folder = path.parent / (REFUSED if refused else PROCESSED)
+    if not refused:
+        folder = folder / (today or datetime.now(UTC).date()).isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    number = 1
+    while target.exists():
+        target = folder / f"{path.stem}.{number}{path.suffix}"
+        number += 1
+    shutil.move(str(path), target)
+    return target
+
+
+def _read_csv(name: str, text: str) -> Iterator[InboxRow]:
     lines = text.splitlines(keepends=True)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return
-    columns = [mapping.get(h.strip().lower(), h.strip().lower()) for h in header]
     first = reader.line_num + 1
     for values in reader:
         # A quoted value may hold line breaks: a row starts where the one before ended.
@@ -81,17 +156,17 @@ def _read_csv(name: str, text: str, column_mapping: Mapping[str, str]) -> Iterat
         raw = "".join(lines[start - 1 : reader.line_num]).rstrip("\r\n")
         if not any(v.strip() for v in values):
             continue
-        if len(values) != len(columns):
+        if len(values) != len(header):
             yield InboxRow(
-                name, start, raw, "csv", error=f"{len(values)} values for {len(columns)} columns"
+                name, start, raw, "csv", error=f"{len(values)} values for {len(header)} columns"
             )
             continue
-        fields = {
+        source = {
             column: value.strip()
-            for column, value in zip(columns, values, strict=True)
+            for column, value in zip(header, values, strict=True)
             if value.strip()
         }
-        yield InboxRow(name, start, raw, "csv", fields=fields)
+        yield InboxRow(name, start, raw, "csv", source=source)
 
 
 def _refuse_constant(value: str) -> Any:
@@ -111,4 +186,4 @@ def _read_ndjson(name: str, text: str) -> Iterator[InboxRow]:
         if not isinstance(row, dict):
             yield InboxRow(name, line, raw, "ndjson", error="not a JSON object")
             continue
-        yield InboxRow(name, line, raw, "ndjson", fields=row)
+        yield InboxRow(name, line, raw, "ndjson", source=row)
