@@ -19,6 +19,7 @@ from dagster import (
     in_process_executor,
 )
 
+from pipeline.lib.alerts import build_run_failure_alerts
 from pipeline.lib.dbt import build_dbt_assets, dbt_cli
 from pipeline.lib.http import use_shared_rate_state
 from pipeline.lib.partitions import daily_partitions
@@ -89,15 +90,18 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
                 "dbt build of every model and the analyst publish, after the day's pulls.",
             )
         ],
-        sensors=(
-            [
-                build_sensor_for_freshness_checks(
-                    freshness_checks=freshness, name="vendor_freshness_checks"
-                )
-            ]
-            if freshness
-            else []
-        ),
+        sensors=[
+            build_run_failure_alerts(settings),
+            *(
+                [
+                    build_sensor_for_freshness_checks(
+                        freshness_checks=freshness, name="vendor_freshness_checks"
+                    )
+                ]
+                if freshness
+                else []
+            ),
+        ],
         # One process writes the DuckDB file at a time; see the concurrency pools in README.
         executor=in_process_executor,
     )

@@ -52,5 +52,6 @@ def marts_summary(analytics_path: Path, top: int = 5) -> str:
             [top],
         ).fetchall()
         for name, vendor, evaluations, score in ranked:
+            name = name or "(no name)"
             lines.append(f"  {name:<22}{vendor:<12}{evaluations:>5} evaluations  {score:>6}%")
     return "\n".join(lines)

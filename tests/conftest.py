@@ -55,6 +55,9 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     kore.requests = 0
     kore.request_bodies.clear()
     kore.bulk_days.clear()
+    kore.documents.clear()
+    kore.page_size_cap = None
+    kore.echo_credentials = False
     # Generous, so tests do not wait on the vendor's real 60 per minute unless they mean to.
     kore.limit = SlidingWindowLimit(100_000, 60.0)
     evaluagent = sandbox_server.evaluagent

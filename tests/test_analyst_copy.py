@@ -8,6 +8,8 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from tests.conftest import DAY
 
 READER = textwrap.dedent(
@@ -55,3 +57,76 @@ def test_a_reader_works_while_a_run_writes(warehouse, tmp_path) -> None:
         run_id = conn.execute("select run_id from main.publication").fetchone()[0]
     runs = warehouse.instance.get_runs()
     assert run_id == next(r.run_id for r in runs if r.job_name == "build_and_publish")
+
+
+def _marts_warehouse(path, rows: int) -> None:
+    import duckdb
+
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema if not exists marts")
+        conn.execute(
+            f"create or replace table marts.fct_x as select range as id from range({rows})"
+        )
+
+
+def _count(path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute("select count(*) from marts.fct_x").fetchone()[0]
+
+
+def test_a_wal_left_by_an_analyst_does_not_break_the_next_publish(tmp_path) -> None:
+    from pipeline.lib.publish import publish_marts
+
+    warehouse, copy = tmp_path / "w.duckdb", tmp_path / "analytics.duckdb"
+    _marts_warehouse(warehouse, 3)
+    # A copy published by an older release (one plain file), with an analyst's WAL beside it.
+    publish_marts(warehouse, tmp_path / "staging.duckdb", "run-0")
+    (tmp_path / "staging.duckdb").resolve().rename(copy)
+    (tmp_path / "analytics.duckdb.wal").write_bytes(b"not this file's WAL")
+    publish_marts(warehouse, copy, "run-1")
+    assert copy.is_symlink() and _count(copy) == 3
+    # An analyst opens the copy read-write, writes, and is killed before a checkpoint.
+    writer = (
+        "import duckdb, os, sys\n"
+        "conn = duckdb.connect(sys.argv[1])\n"
+        "conn.execute('create table main.scratch as select 1 as x')\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", writer, str(copy)], check=True)
+    assert copy.resolve().with_name(copy.resolve().name + ".wal").exists()
+    _marts_warehouse(warehouse, 5)
+    publish_marts(warehouse, copy, "run-2")
+    assert _count(copy) == 5, "the new version opens through the analyst's path"
+    target = copy.resolve()
+    assert not (target.stat().st_mode & 0o222), "published versions are read-only"
+
+
+def test_old_versions_are_kept_for_rollback_and_a_bad_one_is_never_switched_to(
+    tmp_path, monkeypatch
+) -> None:
+    from pipeline.lib import publish
+
+    warehouse, copy = tmp_path / "w.duckdb", tmp_path / "analytics.duckdb"
+    for rows in range(1, 6):
+        _marts_warehouse(warehouse, rows)
+        publish.publish_marts(warehouse, copy, f"run-{rows}")
+    versions = sorted(tmp_path.glob("analytics.*Z.duckdb"))
+    assert len(versions) == publish.KEEP_VERSIONS
+    assert copy.resolve() == versions[-1] and _count(copy) == 5
+    assert _count(versions[0]) == 3, "rollback: an older version still opens"
+
+    real_copy = publish._copy
+
+    def broken_copy(source, version, run_id):
+        rows = real_copy(source, version, run_id)
+        version.write_bytes(version.read_bytes()[:4096])  # a copy cut short
+        return rows
+
+    monkeypatch.setattr(publish, "_copy", broken_copy)
+    _marts_warehouse(warehouse, 9)
+    with pytest.raises(publish.PublishError):
+        publish.publish_marts(warehouse, copy, "run-6")
+    assert _count(copy) == 5, "analysts keep the last good version"
+    assert len(sorted(tmp_path.glob("analytics.*Z.duckdb"))) == publish.KEEP_VERSIONS

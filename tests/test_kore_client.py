@@ -68,7 +68,7 @@ def test_an_exact_multiple_stops_on_the_total_not_an_extra_empty_page(sandbox) -
 def test_a_server_that_repeats_page_one_fails_the_window_instead_of_looping(sandbox) -> None:
     sandbox.kore.repeat_first_page = True
     pages = []
-    with pytest.raises(IncompleteWindowError, match="page 2 .* repeats an earlier page"):
+    with pytest.raises(IncompleteWindowError, match=r"page 2 .* repeats an earlier page"):
         pages.extend(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
     assert len(pages) == 1, "the second, repeated page is detected and not landed"
     # Page 1 announced more pages, so up to PAGES_AHEAD of them were already on their way.

@@ -27,6 +27,12 @@ class WarehouseSettings(BaseSettings):
     warehouse_lock_timeout_seconds: float = Field(default=3600.0, gt=0)
     # Where vendor rate budgets are counted by every process; beside the warehouse by default.
     rate_state_path: Path | None = None
+    # A weekly re-pull of this many days catches what vendors change weeks later.
+    deep_lookback_days: int = Field(default=35, ge=1, le=400)
+    # Where a failed run is announced (pipeline/lib/alerts.py), and the UI to link to.
+    alert_webhook_url: str | None = None
+    alert_command: str | None = None
+    dagster_url: str | None = None
 
     def rate_state(self) -> Path:
         if self.rate_state_path is not None:

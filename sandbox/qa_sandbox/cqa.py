@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, stable_int, stable_uuid
 
 ACCOUNT_TZ = timezone(timedelta(hours=5, minutes=30))
@@ -89,6 +89,13 @@ class CqaSandbox:
     batches: dict[str, list[str]] = field(default_factory=dict)
     submitted_external_ids: list[str] = field(default_factory=list)
     _batch_errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # List Analyses announcing more than it serves; analysis details answering an error
+    # envelope with HTTP 200 (both quirks seen in the audit, never by default).
+    extra_total: int = 0
+    error_envelope_with_200: bool = False
+    # Error bodies echo the credential they were sent (a careless vendor or proxy).
+    echo_credentials: bool = False
+    _last_credential: str = ""
     # The sandbox's clock, so tests can place pushed interactions in a finished day.
     now: Any = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -134,6 +141,9 @@ class CqaSandbox:
             self.batches.clear()
             self._batch_errors.clear()
             self.submitted_external_ids.clear()
+            self.extra_total = 0
+            self.error_envelope_with_200 = False
+            self.echo_credentials = False
         self.faults.reset()
 
     def analyses_of(self, day: date) -> list[Generated]:
@@ -284,8 +294,12 @@ class CqaSandbox:
     def _gate(self, request: Request, limit: SlidingWindowLimit) -> Response | None:
         if request.path_params.get("account_id") != self.account_id:
             return _error(404, "NOT_FOUND", "Account not found")
-        if request.headers.get("x-api-key") != self.api_key:
-            return _error(401, "UNAUTHORIZED", "Missing or invalid API key")
+        self._last_credential = request.headers.get("x-api-key", "")
+        if self._last_credential != self.api_key:
+            message = "Missing or invalid API key"
+            if self.echo_credentials:
+                message += f" {ECHO_PADDING} X-API-Key: {self._last_credential}"
+            return _error(401, "UNAUTHORIZED", message)
         wait = limit.check(self.account_id)
         if wait is not None:
             response = _error(429, "RATE_LIMIT_EXCEEDED", "Tenant rate limit exceeded")
@@ -297,7 +311,7 @@ class CqaSandbox:
         body = json.dumps({"status": status, "request_id": str(uuid.uuid4()), "data": data})
         fault = self.faults.next_fault()
         if fault:
-            return await self.faults.respond(fault, body.encode())
+            return await self.faults.respond(fault, body.encode(), self._last_credential)
         return Response(body, status, media_type="application/json")
 
     async def list_analyses(self, request: Request) -> Response:
@@ -349,7 +363,11 @@ class CqaSandbox:
         return await self._ok(
             {
                 "analyses": chunk,
-                "pagination": {"limit": limit, "offset": offset, "total": len(matches)},
+                "pagination": {
+                    "limit": limit,
+                    "offset": offset,
+                    "total": len(matches) + self.extra_total,
+                },
             }
         )
 
@@ -372,6 +390,9 @@ class CqaSandbox:
         item = self._lookup(request.path_params["analysis_id"])
         if item is None:
             return _error(404, "NOT_FOUND", "Analysis not found")
+        if self.error_envelope_with_200:
+            failed = _error(503, "INTERNAL_ERROR", "Scoring service unavailable")
+            return Response(failed.body, 200, media_type="application/json")
         return await self._ok(self.detail(item))
 
     async def get_interaction(self, request: Request) -> Response:

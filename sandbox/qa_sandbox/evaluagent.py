@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
 
 PAGE_SIZE = 50
@@ -93,6 +93,12 @@ class EvaluAgentSandbox:
     requests: dict[str, int] = field(default_factory=dict)
     detail_ids: list[str] = field(default_factory=list)
     token_requests: int = 0
+    # Paging quirks: pages without `links`, and a `meta` total above the rows served.
+    omit_links: bool = False
+    extra_total: int = 0
+    # Error bodies echo the credential they were sent (a careless vendor or proxy).
+    echo_credentials: bool = False
+    _last_credential: str = ""
     _limits: dict[str, SlidingWindowLimit] = field(default_factory=dict)
     _served: dict[str, tuple[date, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +137,9 @@ class EvaluAgentSandbox:
             self.requests.clear()
             self.detail_ids.clear()
             self.token_requests = 0
+            self.omit_links = False
+            self.extra_total = 0
+            self.echo_credentials = False
             self._limits.clear()
         self.faults.reset()
 
@@ -349,8 +358,12 @@ class EvaluAgentSandbox:
         valid = (
             header == f"Bearer {self.bearer_token}" if self.bearer_token else (header == expected)
         )
+        self._last_credential = header
         if not valid:
-            return _errors(401, "Unauthorized", "Unauthorized. Check your API credentials.")
+            detail = "Unauthorized. Check your API credentials."
+            if self.echo_credentials:
+                detail += f" {ECHO_PADDING} Authorization: {header}"
+            return _errors(401, "Unauthorized", detail)
         wait = limit.check(endpoint)
         if wait is not None:
             response = _errors(429, "Too Many Requests", "Rate limit of 100 per minute exceeded")
@@ -362,12 +375,13 @@ class EvaluAgentSandbox:
         good = json.dumps(payload).encode()
         fault = self.faults.next_fault()
         if fault:
-            return await self.faults.respond(fault, good)
+            return await self.faults.respond(fault, good, self._last_credential)
         return Response(good, media_type="application/vnd.api+json")
 
     def _page(self, request: Request, rows: list[dict[str, Any]], included=None) -> dict:
         number = max(int(request.query_params.get("page[number]", "1")), 1)
-        total_pages = max(math.ceil(len(rows) / PAGE_SIZE), 1)
+        total = len(rows) + self.extra_total
+        total_pages = max(math.ceil(total / PAGE_SIZE), 1)
         chunk = rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
         params = dict(request.query_params)
 
@@ -378,7 +392,7 @@ class EvaluAgentSandbox:
             "data": chunk,
             "meta": {
                 "pagination": {
-                    "total": len(rows),
+                    "total": total,
                     "count": len(chunk),
                     "per_page": PAGE_SIZE,
                     "current_page": number,
@@ -393,6 +407,8 @@ class EvaluAgentSandbox:
                 "last": link(total_pages),
             },
         }
+        if self.omit_links:
+            del payload["links"]
         if included is not None:
             payload["included"] = included(chunk)
         return payload

@@ -24,7 +24,11 @@ FAULT_KINDS = (
     "503",
     "timeout",
     "truncated",
+    "html_echo",
 )
+# Vendors that echo what they were sent put it deep in their text: past the first 300
+# characters a careless client keeps of an error body.
+ECHO_PADDING = "x" * 290
 
 
 class FaultInjector:
@@ -70,8 +74,9 @@ class FaultInjector:
             self.injected[fault] += 1
             return fault
 
-    async def respond(self, fault: str, good_body: bytes) -> Response:
-        """The response a fault produces; `truncated` cuts a good body in half."""
+    async def respond(self, fault: str, good_body: bytes, echo: str = "") -> Response:
+        """The response a fault produces; `truncated` cuts a good body in half; `html_echo` is
+        a proxy's HTML page, sent with 200, that echoes the credential of the request."""
         if fault == "429_retry_after_seconds":
             return _error(429, {"Retry-After": str(self.retry_after_seconds)})
         if fault == "429_retry_after_date":
@@ -86,6 +91,9 @@ class FaultInjector:
             return _error(504, {})
         if fault == "truncated":
             return Response(good_body[: max(1, len(good_body) // 2)], media_type="application/json")
+        if fault == "html_echo":
+            page = f"<html><body><h1>Upstream error</h1><p>{ECHO_PADDING}</p><p>{echo}</p></body>"
+            return Response(page, media_type="text/html")
         raise ValueError(fault)
 
 

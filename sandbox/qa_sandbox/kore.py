@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.kore_bulk import BulkDay
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
 
@@ -244,6 +244,12 @@ class KoreSandbox:
     requests: int = 0
     # Days served from a template instead (the benchmark's 100,000s of conversations).
     bulk_days: dict[date, BulkDay] = field(default_factory=dict)
+    # Days answered with one fixed document, byte for byte (Kore's documented sample).
+    documents: dict[date, bytes] = field(default_factory=dict)
+    # Pages never hold more than this, whatever `limit` asked (a server capping page size).
+    page_size_cap: int | None = None
+    # Error bodies echo the credential they were sent (a careless vendor or proxy).
+    echo_credentials: bool = False
     request_bodies: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -303,7 +309,10 @@ class KoreSandbox:
         if request.path_params["stream_id"] != self.stream_id:
             return JSONResponse({"msg": "Stream not found", "code": 404}, 404)
         if not self._authorised(request):
-            return JSONResponse({"msg": "Invalid SDK credentials", "code": 4002}, 401)
+            message = "Invalid SDK credentials"
+            if self.echo_credentials:
+                message += f" {ECHO_PADDING} auth={request.headers.get('auth', '')}"
+            return JSONResponse({"msg": message, "code": 4002}, 401)
         wait = self.limit.check(self.account_id)
         if wait is not None:
             return JSONResponse(
@@ -323,6 +332,10 @@ class KoreSandbox:
         include_below = bool(body.get("include_below_threshold", False))
         with self._lock:
             self.request_bodies.append(json.dumps(body, sort_keys=True))
+        if start.date() in self.documents:
+            return Response(self.documents[start.date()], media_type="application/json")
+        if self.page_size_cap is not None:
+            limit = min(limit, self.page_size_cap)
         bulk = self.bulk_days.get(start.date())
         if bulk is not None and end.date() == start.date():
             return Response(
@@ -354,7 +367,7 @@ class KoreSandbox:
         good = json.dumps(payload).encode()
         fault = self.faults.next_fault()
         if fault:
-            return await self.faults.respond(fault, good)
+            return await self.faults.respond(fault, good, request.headers.get("auth", ""))
         return Response(good, media_type="application/json")
 
 

@@ -5,7 +5,8 @@ with matched as (
 
 select
     agent_id,
-    arg_max(display_name, last_seen_at) as display_name,
+    -- The latest name, or any name where no vendor said when it saw the person.
+    coalesce(arg_max(display_name, last_seen_at), max(display_name)) as display_name,
     max(matched_email) as email,
     arg_max(team_name, last_seen_at) filter (where team_name is not null) as team_name,
     -- Vendors without an active flag say nothing; a person is inactive only when one says so.

@@ -31,6 +31,11 @@ select
     interactions.channel,
     interactions.direction,
     interactions.started_at,
+    -- Every vendor sends a start time but Kore, sometimes: its rows are then dated by window.
+    case
+        when interactions.started_at is not null
+            then coalesce(interactions.started_at_source, 'vendor')
+    end as started_at_source,
     interactions.duration_seconds,
     interactions.language,
     interactions.queue_name,

@@ -6,7 +6,7 @@ with agents as (
         agents.agent_email,
         conversations.started_at
     from {{ ref('stg_kore__conversation_agents') }} as agents
-    inner join {{ ref('stg_kore__conversations') }} as conversations
+    inner join {{ ref('int_kore__conversations') }} as conversations
         using (conversation_id)
 )
 

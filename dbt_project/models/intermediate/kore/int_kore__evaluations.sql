@@ -16,5 +16,5 @@ select
     coalesce(fatal_error_count, 0) > 0 as is_fatal,
     loaded_window_start,
     loaded_run_id
-from {{ ref('stg_kore__conversations') }}
+from {{ ref('int_kore__conversations') }}
 where is_evaluated

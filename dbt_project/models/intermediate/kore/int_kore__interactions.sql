@@ -7,6 +7,7 @@ select
     {{ channel_label('conversations.source_channel') }} as channel,
     conversations.direction,
     conversations.started_at,
+    conversations.started_at_source,
     conversations.duration_seconds,
     conversations.language,
     conversations.queue_name,
@@ -17,7 +18,7 @@ select
     -- The load the conversation was parsed from: the facts keep Kore's rows per load.
     conversations.loaded_window_start,
     conversations.loaded_run_id
-from {{ ref('stg_kore__conversations') }} as conversations
+from {{ ref('int_kore__conversations') }} as conversations
 left join {{ ref('stg_kore__conversation_agents') }} as agents
     on agents.conversation_id = conversations.conversation_id
     and agents.agent_position = 1
