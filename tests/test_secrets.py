@@ -1,23 +1,30 @@
-"""The Kore client secret and every JWT minted stay out of logs, run metadata and the warehouse."""
+"""No credential reaches logs, the command line, run metadata or the warehouse, for any vendor,
+even when the vendor echoes what it was sent in its error bodies and error pages."""
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import DAY
+
+CLI = str(Path(sys.executable).with_name("qa-warehouse"))
 
 
 def _warehouse_text(path: Path) -> str:
     """Every value of every table, as text."""
     chunks: list[str] = []
+    if not path.exists():
+        return ""
     with duckdb.connect(str(path), read_only=True) as conn:
-        tables = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE'"
-        ).fetchall()
+        tables = conn.execute("select schema_name, table_name from duckdb_tables()").fetchall()
         for schema, table in tables:
             for row in conn.execute(f'select * from "{schema}"."{table}"').fetchall():
                 chunks.append(repr(row))
@@ -32,29 +39,108 @@ def _dagster_text(instance) -> str:
     return "\n".join(chunks)
 
 
-def test_secrets_appear_nowhere(warehouse, sandbox, caplog, capfd, monkeypatch) -> None:
-    caplog.set_level(logging.DEBUG)
-    secret = sandbox.kore.client_secret
-    # Faults make the client log retries and quarantine a body; a wrong-secret run adds an
-    # authentication failure, so every path that writes text is exercised.
-    sandbox.kore.faults.script("500", "429_retry_after_seconds", "truncated")
-    assert warehouse.run(DAY) == []
-    monkeypatch.setenv("KORE_CLIENT_SECRET", secret + "-rotated-wrong")
-    assert warehouse.run(DAY) != []
+def _secrets(sandbox, env: dict[str, str]) -> dict[str, str]:
+    """What must never show, by name: the configured secrets and what is built from them."""
+    basic = f"{env['EVALUAGENT_ACCESS_KEY_ID']}:{env['EVALUAGENT_SECRET_KEY']}"
+    found = {
+        "KORE_CLIENT_SECRET": env["KORE_CLIENT_SECRET"],
+        "EVALUAGENT_SECRET_KEY": env["EVALUAGENT_SECRET_KEY"],
+        "EvaluAgent Basic header": base64.b64encode(basic.encode()).decode(),
+        "CQA_API_KEY": env["CQA_API_KEY"],
+    }
+    for number, token in enumerate(t for t in sandbox.kore.tokens_seen if t):
+        found[f"Kore JWT {number}"] = token
+    return found
 
-    tokens = {t for t in sandbox.kore.tokens_seen if t}
-    assert len(tokens) >= 2, "the sandbox saw the JWTs the clients sent (one per run)"
+
+def _assert_nowhere(secrets: dict[str, str], haystacks: dict[str, str]) -> None:
+    for where, text in haystacks.items():
+        for name, secret in secrets.items():
+            assert secret not in text, f"{name} found in {where}"
+            # Nor a part of it long enough to mean something (a cut through the middle).
+            assert secret[: len(secret) // 2] not in text, f"part of {name} found in {where}"
+
+
+def test_secrets_appear_nowhere_even_when_vendors_echo_them(
+    warehouse, sandbox, caplog, capfd, monkeypatch
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for vendor in (sandbox.kore, sandbox.evaluagent, sandbox.cqa):
+        vendor.echo_credentials = True
+    # Faults make the clients log retries and quarantine bodies, among them proxy pages that
+    # echo the credential; wrong credentials then make every vendor answer 401 with it.
+    sandbox.kore.faults.script("500", "429_retry_after_seconds", "truncated", "html_echo")
+    sandbox.evaluagent.faults.script("html_echo")
+    sandbox.cqa.faults.script("html_echo")
+    assert warehouse.run(DAY) == []
+    right = dict(os.environ)
+    wrong = dict(right)
+    for name in ("KORE_CLIENT_SECRET", "EVALUAGENT_SECRET_KEY", "CQA_API_KEY"):
+        wrong[name] = right[name] + "-rotated-wrong"
+        monkeypatch.setenv(name, wrong[name])
+    failures = warehouse.run(DAY)
+    assert {f.vendor for f in failures} >= {"kore", "evaluagent", "cqa"}
+
     captured = capfd.readouterr()
     haystacks = {
         "logs": caplog.text,
         "stdout/stderr": captured.out + captured.err,
+        "failures": "\n".join(map(str, failures)),
         "dagster event log and run config": _dagster_text(warehouse.instance),
         "warehouse": _warehouse_text(warehouse.path),
         "analyst copy": _warehouse_text(warehouse.analytics_path),
     }
     assert "Kore rejected the credentials" in haystacks["dagster event log and run config"]
-    assert "invalid JSON" in haystacks["warehouse"]
-    for where, text in haystacks.items():
-        assert secret not in text, f"client secret found in {where}"
-        for token in tokens:
-            assert token not in text, f"a JWT found in {where}"
+    assert "Upstream error" in haystacks["warehouse"], "the echoing pages were quarantined"
+    assert haystacks["warehouse"].count("***") >= 3, "with the credential masked"
+    secrets = _secrets(sandbox, right)
+    secrets.update({f"wrong {name}": value for name, value in _secrets(sandbox, wrong).items()})
+    assert len([n for n in secrets if n.startswith("Kore JWT")]) >= 2
+    _assert_nowhere(secrets, haystacks)
+
+
+@pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa"])
+def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) -> None:
+    simulated = {"kore": sandbox.kore, "evaluagent": sandbox.evaluagent, "cqa": sandbox.cqa}
+    simulated[vendor].echo_credentials = True
+    prefix = {"kore": "KORE_", "evaluagent": "EVALUAGENT_", "cqa": "CQA_"}[vendor]
+    env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("KORE_", "EVALUAGENT_", "CQA_"))
+        },
+        **{k: v for k, v in sandbox.env().items() if k.startswith(prefix)},
+        "QA_WAREHOUSE_PATH": str(tmp_path / "w.duckdb"),
+        "QA_ANALYTICS_PATH": str(tmp_path / "a.duckdb"),
+        "QA_PARTITIONS_START": "2026-01-01",
+    }
+    secret_name = {
+        "kore": "KORE_CLIENT_SECRET",
+        "evaluagent": "EVALUAGENT_SECRET_KEY",
+        "cqa": "CQA_API_KEY",
+    }[vendor]
+    env[secret_name] = "wrong-" + env[secret_name]
+    result = subprocess.run(
+        [CLI, "run", "--start", DAY.isoformat(), "--end", DAY.isoformat(), "--verbose"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    assert "credentials" in result.stderr or "API key" in result.stderr, result.stderr[-2000:]
+    secrets = {secret_name: env[secret_name]}
+    if vendor == "evaluagent":
+        basic = f"{env['EVALUAGENT_ACCESS_KEY_ID']}:{env[secret_name]}"
+        secrets["EvaluAgent Basic header"] = base64.b64encode(basic.encode()).decode()
+    if vendor == "kore":
+        secrets.update({f"Kore JWT {n}": t for n, t in enumerate(sandbox.kore.tokens_seen) if t})
+    _assert_nowhere(
+        secrets,
+        {
+            "stdout/stderr": result.stdout + result.stderr,
+            "warehouse": _warehouse_text(tmp_path / "w.duckdb"),
+        },
+    )
