@@ -4,6 +4,7 @@ it hands to the raw landing."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pydantic import BaseModel
 
-from pipeline.lib.http import RateBudget, VendorHttp, parse_retry_after
+from pipeline.lib.http import RateBudget, RetryableError, VendorHttp, parse_retry_after
 from pipeline.lib.redaction import MASK, Redactor
+from pipeline.lib.windows import Window
+from tests.conftest import DAY
 
 
 def test_retry_after_in_seconds() -> None:
@@ -111,3 +114,65 @@ def test_a_body_in_another_charset_is_landed_as_decoded_text() -> None:
     assert response.expected is None
     assert response.body == '{"name": "Zoë"}'
     assert response.data == {"name": "Zoë"}
+
+
+@pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa"])
+def test_every_vendor_waits_what_retry_after_asks(sandbox, vendor) -> None:
+    """A 429 with `Retry-After: 2` is waited out for 2 seconds, whichever rule of the vendor's
+    own classified it (Kore's reads the message), not the short backoff of other errors."""
+    from pipeline.cqa.resources import CqaResource
+    from pipeline.evaluagent.resources import EvaluAgentResource
+    from pipeline.kore.resources import KoreResource
+
+    fast = {"backoff_initial_seconds": 0.05, "max_attempts": 3}
+    env = sandbox.env()
+    if vendor == "kore":
+        simulated = sandbox.kore
+        client = KoreResource(**_fields(env, "KORE_"), page_size=100, **fast).client()
+        walk = lambda: list(client.iter_pages(Window.for_day(DAY), lambda *_: None))  # noqa: E731
+    elif vendor == "evaluagent":
+        simulated = sandbox.evaluagent
+        client = EvaluAgentResource(**_fields(env, "EVALUAGENT_"), **fast).client()
+        walk = lambda: list(client.user_pages(lambda *_: None))  # noqa: E731
+    else:
+        simulated = sandbox.cqa
+        client = CqaResource(**_fields(env, "CQA_"), **fast).client()
+        walk = lambda: list(client.analysis_pages(Window.for_day(DAY), lambda *_: None))  # noqa: E731
+    simulated.faults.retry_after_seconds = 2
+    simulated.faults.script("429_retry_after_seconds")
+    started = time.monotonic()
+    try:
+        assert walk()
+    finally:
+        client.close()
+    waited = time.monotonic() - started
+    assert simulated.faults.injected["429_retry_after_seconds"] == 1
+    assert 2.0 <= waited < 6.0, f"{vendor} waited {waited:.2f} s"
+
+
+def _fields(env: dict[str, str], prefix: str) -> dict[str, str]:
+    return {k.removeprefix(prefix).lower(): v for k, v in env.items() if k.startswith(prefix)}
+
+
+def test_a_body_whose_content_encoding_fails_is_retried(sandbox) -> None:
+    from pipeline.kore.resources import KoreResource
+
+    client = KoreResource(
+        **_fields(sandbox.env(), "KORE_"), backoff_initial_seconds=0.05, max_attempts=3
+    ).client()
+    sandbox.kore.faults.script("bad_gzip")
+    try:
+        pages = list(client.iter_pages(Window.for_day(DAY), lambda *_: None))
+    finally:
+        client.close()
+    assert pages and client.http.stats.retries == 1
+
+    client = KoreResource(
+        **_fields(sandbox.env(), "KORE_"), backoff_initial_seconds=0.05, max_attempts=2
+    ).client()
+    sandbox.kore.faults.script("bad_gzip", "bad_gzip")
+    try:
+        with pytest.raises(RetryableError, match="DecodingError"):
+            list(client.iter_pages(Window.for_day(DAY), lambda *_: None))
+    finally:
+        client.close()

@@ -211,3 +211,59 @@ def test_a_window_commit_writes_its_rows_to_the_database_file_not_the_wal(
         conn.execute("create table ledger (id varchar primary key)")
         conn.execute("insert into ledger values ('a')")
         assert wal.exists() and wal.stat().st_size > 0
+
+
+def test_a_run_that_commits_a_window_twice_keeps_one_copy(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as conn:
+        _landed(tmp_path, conn, "run-a", '{"results": [1, 2]}', 2)
+        _landed(tmp_path, conn, "run-a", '{"results": [1, 2, 3]}', 3)
+        assert _rows(conn) == [("run-a", 1, '{"results": [1, 2, 3]}')]
+
+
+def test_a_live_spool_is_never_pruned_and_a_dead_one_is(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from pipeline.lib.spool import prune_spools
+
+    root = tmp_path / "spool"
+    live = _load(tmp_path, "run-live")
+    live.add_page(1, '{"results": [1]}', records=1, request={})
+    # A spool left by a process that was killed (its owner lock died with it).
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys\n"
+            "from pathlib import Path\n"
+            "from pipeline.lib.raw_schema import Endpoint\n"
+            "from pipeline.lib.spool import WindowSpool\n"
+            "from pipeline.lib.windows import Window\n"
+            "s = WindowSpool(Endpoint('kore', 'rawdata'), Window.for_day('2026-03-22'), 'run-dead',"
+            " Path(sys.argv[1]))\n"
+            "s.add_page(1, '{}', records=0, request={})\n"
+            "os._exit(0)\n",
+            str(root),
+        ],
+        check=True,
+    )
+    day_old = 2 * 24 * 3600
+    for entry in root.iterdir():
+        os.utime(entry, (entry.stat().st_atime - day_old, entry.stat().st_mtime - day_old))
+    prune_spools(root)
+    assert [p.name for p in root.iterdir()] == [live.path.name]
+    live.discard()
+
+
+def test_a_failure_whose_quarantine_cannot_be_stored_still_logs_the_load(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as conn:
+        load = _load(tmp_path, "run-a")
+        load.add_page(1, '{"results": [1]}', records=1, request={})
+        load.quarantine("page 2: invalid JSON", '{"resu')
+        load.quarantine_lines.write_text("this is not the NDJSON the spool writes\n")
+        with pytest.raises(Exception, match="JSON"):
+            fail_window(conn, load, "RetryableError: page 2 stayed broken")
+        (status, error) = conn.execute("select status, error from raw.load_log").fetchone()
+        assert status == "failed"
+        assert error.startswith("RetryableError: page 2 stayed broken; its 1 quarantined")

@@ -84,11 +84,29 @@ def fail_window(
     retries: int = 0,
 ) -> None:
     """Record the failure and keep what was quarantined; the window keeps the rows of its
-    last successful load."""
+    last successful load. The load log's row comes first, in a transaction of its own: a
+    failure that also prevents storing the quarantine (a full disk) still leaves a trace."""
     _close(conn, spool)
     with transaction(conn):
-        _insert_quarantine(conn, spool)
         raw_log.record_load(conn, _record(spool, "failed", requests, retries, error))
+    if spool.quarantined:
+        try:
+            with transaction(conn):
+                _insert_quarantine(conn, spool)
+        except duckdb.Error as exc:
+            with transaction(conn):
+                raw_log.record_load(
+                    conn,
+                    _record(
+                        spool,
+                        "failed",
+                        requests,
+                        retries,
+                        f"{error}; its {spool.quarantined} quarantined items could not be "
+                        f"stored either: {exc}",
+                    ),
+                )
+            raise
 
 
 def _record(

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from filelock import FileLock, Timeout
+
 from pipeline.lib.raw_log import QuarantineItem
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.windows import Window, utc_now
@@ -32,8 +34,13 @@ CHUNK_PAGES = 16
 QUARANTINE_LINES = "quarantine.ndjson"
 
 
+OWNER_LOCK = ".owner.lock"
+
+
 def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECONDS) -> None:
-    """Remove spools left by killed runs (a finished load always removes its own)."""
+    """Remove spools left by killed runs (a finished load always removes its own). A spool
+    whose load is alive holds its owner lock, however old it is (a window read slowly for
+    hours), and is left alone; so is one another process is removing."""
     if not spool_root.is_dir():
         return
     cutoff = time.time() - max_age_seconds
@@ -41,13 +48,18 @@ def prune_spools(spool_root: Path, max_age_seconds: float = SPOOL_MAX_AGE_SECOND
         try:
             if entry.stat().st_mtime >= cutoff:
                 continue
-            if entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
+            if not entry.is_dir():
                 entry.unlink(missing_ok=True)
-        except FileNotFoundError:
-            # Another process pruned it first.
+                continue
+            owner = FileLock(str(entry / OWNER_LOCK), thread_local=False)
+            owner.acquire(timeout=0)
+        except (FileNotFoundError, Timeout):
+            # Gone already, or in use: a live load, or another pruner at work.
             continue
+        try:
+            shutil.rmtree(entry, ignore_errors=True)
+        finally:
+            owner.release()
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,7 @@ class WindowSpool:
     _chunk_pages: int = field(init=False, default=0, repr=False)
     _chunk_elements: int = field(init=False, default=0, repr=False)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
+    _owner: FileLock = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.path = self.spool_dir.resolve() / (
@@ -97,6 +110,9 @@ class WindowSpool:
             f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}"
         )
         self.path.mkdir(parents=True)
+        # Held for as long as this load lives: `prune_spools` leaves a spool whose owner lives.
+        self._owner = FileLock(str(self.path / OWNER_LOCK), thread_local=False)
+        self._owner.acquire(timeout=0)
 
     def _file(self, name: str) -> Path:
         if not self._open:
@@ -228,3 +244,4 @@ class WindowSpool:
         """Remove the spool; safe to call more than once."""
         self.close()
         shutil.rmtree(self.path, ignore_errors=True)
+        self._owner.release()

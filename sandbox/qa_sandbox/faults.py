@@ -25,6 +25,7 @@ FAULT_KINDS = (
     "timeout",
     "truncated",
     "html_echo",
+    "bad_gzip",
 )
 # Vendors that echo what they were sent put it deep in their text: past the first 300
 # characters a careless client keeps of an error body.
@@ -62,6 +63,8 @@ class FaultInjector:
             self._script.clear()
             self.rate = 0.0
             self.injected.clear()
+            self.timeout_seconds = 3.0
+            self.retry_after_seconds = 1
 
     def next_fault(self) -> str | None:
         with self._lock:
@@ -91,6 +94,11 @@ class FaultInjector:
             return _error(504, {})
         if fault == "truncated":
             return Response(good_body[: max(1, len(good_body) // 2)], media_type="application/json")
+        if fault == "bad_gzip":
+            # Says it is gzip and is not: the client cannot undo the content encoding.
+            return Response(
+                good_body, media_type="application/json", headers={"Content-Encoding": "gzip"}
+            )
         if fault == "html_echo":
             page = f"<html><body><h1>Upstream error</h1><p>{ECHO_PADDING}</p><p>{echo}</p></body>"
             return Response(page, media_type="text/html")
