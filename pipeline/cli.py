@@ -42,6 +42,18 @@ def _parser() -> argparse.ArgumentParser:
     resubmit.add_argument("--vendor", required=True, choices=VENDOR_NAMES)
     resubmit.add_argument("--key", help="only this submission key (default: all in doubt)")
 
+    quarantine = commands.add_parser(
+        "quarantine", help="what could not be used: list it, or retry it after a fix"
+    )
+    actions = quarantine.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="open items (with --all, resolved ones too)")
+    listing.add_argument("--vendor", choices=VENDOR_NAMES)
+    listing.add_argument("--all", action="store_true", help="resolved items too")
+    replay = actions.add_parser(
+        "replay", help="pull the days of open items again and re-check inbox rows"
+    )
+    replay.add_argument("--vendor", choices=VENDOR_NAMES)
+
     sandbox = commands.add_parser("sandbox", help="serve the vendor sandbox alone")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument(
@@ -90,6 +102,35 @@ def _resubmit(vendor: str, key: str | None) -> int:
     for item in keys:
         print(f"  {item}")
     return 0
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    from pipeline import quarantine
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.runner import run_plans
+    from pipeline.vendors import VENDORS
+
+    settings = WarehouseSettings().absolute()
+    if args.action == "list":
+        rows = quarantine.items(settings.warehouse_path, args.vendor, include_resolved=args.all)
+        print(quarantine.describe(rows))
+        return 0
+    rows = quarantine.items(settings.warehouse_path, args.vendor)
+    plans = quarantine.replay_plans(rows, VENDORS)
+    if not plans:
+        print("nothing in quarantine to replay")
+        return 0
+    for plan in plans:
+        days = ", ".join(d.isoformat() for d in plan.days) or "no day"
+        print(f"{plan.vendor.name}: pulling {days} again" + (" and its inbox" if plan.once else ""))
+    try:
+        failures = run_plans(plans)
+    except VendorConfigError as exc:
+        print(f"qa-warehouse: {exc}", file=sys.stderr)
+        return 2
+    still_open = quarantine.items(settings.warehouse_path, args.vendor)
+    print(f"{len(rows) - len(still_open)} settled, {len(still_open)} still open")
+    return _report(failures, str(settings.analytics_path))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "resubmit":
         return _resubmit(args.vendor, args.key)
+
+    if args.command == "quarantine":
+        return _quarantine(args)
 
     level = "INFO" if verbose else "WARNING"
     try:

@@ -69,6 +69,15 @@ def choose_vendors(requested: Sequence[str] | None) -> list[Vendor]:
     return [v for v in VENDORS if v.name in requested]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a command-line run does per vendor: its once-a-run job or not, and which days."""
+
+    vendor: Vendor
+    days: tuple[date, ...]
+    once: bool = True
+
+
 def run_pipeline(
     start: date,
     end: date,
@@ -81,20 +90,29 @@ def run_pipeline(
 
     Returns the failures; the marts are still rebuilt from what landed, because a failed window
     keeps its previous rows and the rest of the warehouse is worth refreshing."""
-    chosen = choose_vendors(vendors)
+    days = tuple(days_between(start, end))
+    plans = [Plan(vendor, days) for vendor in choose_vendors(vendors)]
+    return run_plans(plans, log_level=log_level, instance=instance)
+
+
+def run_plans(
+    plans: Sequence[Plan], *, log_level: str = "WARNING", instance: DagsterInstance | None = None
+) -> list[StepFailure]:
+    """Per vendor its once-a-run work first, then one run per day; then build and publish."""
     defs = build_defs()
     instance = instance or _instance()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     failures: list[StepFailure] = []
-    for vendor in chosen:
-        if vendor.once_job is not None:
+    for plan in plans:
+        vendor = plan.vendor
+        if plan.once and vendor.once_job is not None:
             result = defs.resolve_job_def(vendor.once_job).execute_in_process(
                 instance=instance, run_config=run_config, raise_on_error=False
             )
             if not result.success:
                 failures.append(StepFailure(vendor.name, None, failure_reason(result)))
         job = defs.resolve_job_def(vendor.daily_job)
-        for day in days_between(start, end):
+        for day in plan.days:
             result = job.execute_in_process(
                 partition_key=day.isoformat(),
                 instance=instance,

@@ -79,6 +79,25 @@ class Inbox:
     column_mapping: Mapping[str, str] = field(default_factory=dict)
 
 
+REPORTED = (
+    "files",
+    "files_refused",
+    "rows",
+    "rejected",
+    "replayed",
+    "duplicates_in_inbox",
+    "already_submitted",
+    "resubmitted",
+    "submitted",
+    "rejected_by_vendor",
+    "duplicate",
+    "in_doubt",
+    "polled",
+    "timed_out",
+    "pending",
+)
+
+
 def batches(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -95,7 +114,8 @@ class SubmissionRun:
         self.lock = FileLock(str(lock_path))
         self.submitter = submitter
         self.run_id = run_id
-        self.counts: Counter[str] = Counter()
+        # Reported every run, zero or not, so a run's metadata always reads the same way.
+        self.counts: Counter[str] = Counter(dict.fromkeys(REPORTED, 0))
 
     @property
     def vendor(self) -> str:
