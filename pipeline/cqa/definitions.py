@@ -6,7 +6,7 @@ from datetime import date, datetime
 from dagster import AssetSelection, Definitions, RunRequest, define_asset_job
 
 from pipeline.cqa.assets import SUBMISSIONS_KEY, build_cqa_assets
-from pipeline.lib.schedules import once_schedule, raw_schedule
+from pipeline.lib.schedules import deep_schedule, once_schedule, raw_schedule
 from pipeline.lib.submit.sensor import finished_submissions_sensor
 from pipeline.lib.vendor import VendorContext
 
@@ -39,6 +39,7 @@ def cqa_definitions(ctx: VendorContext) -> Definitions:
         ],
         schedules=[
             raw_schedule("cqa", DAILY_JOB, ctx),
+            deep_schedule("cqa", DAILY_JOB, ctx),
             once_schedule(
                 "cqa_push_hourly",
                 PUSH_JOB,

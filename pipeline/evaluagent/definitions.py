@@ -5,7 +5,7 @@ from dagster import AssetSelection, Definitions, define_asset_job
 
 from pipeline.evaluagent.assets import GROUPS, USERS, build_evaluagent_assets
 from pipeline.evaluagent.resources import EvaluAgentResource
-from pipeline.lib.schedules import once_schedule, raw_schedule
+from pipeline.lib.schedules import deep_schedule, once_schedule, raw_schedule
 from pipeline.lib.vendor import VendorContext
 
 DAILY_JOB = "evaluagent_raw"
@@ -29,6 +29,7 @@ def evaluagent_definitions(ctx: VendorContext) -> Definitions:
         ],
         schedules=[
             raw_schedule("evaluagent", DAILY_JOB, ctx),
+            deep_schedule("evaluagent", DAILY_JOB, ctx),
             once_schedule(
                 "evaluagent_directory_daily",
                 DIRECTORY_JOB,

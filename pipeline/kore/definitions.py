@@ -3,7 +3,7 @@
 from dagster import AssetSelection, Definitions, define_asset_job
 
 from pipeline.kore.assets import RAWDATA, build_kore_assets
-from pipeline.lib.schedules import raw_schedule
+from pipeline.lib.schedules import deep_schedule, raw_schedule
 from pipeline.lib.vendor import VendorContext
 
 DAILY_JOB = "kore_raw"
@@ -19,6 +19,6 @@ def kore_definitions(ctx: VendorContext) -> Definitions:
                 partitions_def=ctx.partitions,
             )
         ],
-        schedules=[raw_schedule("kore", DAILY_JOB, ctx)],
+        schedules=[raw_schedule("kore", DAILY_JOB, ctx), deep_schedule("kore", DAILY_JOB, ctx)],
         resources={"kore": ctx.settings},
     )

@@ -55,6 +55,34 @@ def raw_schedule(vendor: str, job_name: str, ctx: VendorContext) -> ScheduleDefi
     return _daily
 
 
+def deep_schedule(vendor: str, job_name: str, ctx: VendorContext) -> ScheduleDefinition:
+    """Once a week, the last `QA_DEEP_LOOKBACK_DAYS` days again: vendors change records weeks
+    after the fact (QA reviews, audits, re-published evaluations), later than the daily
+    lookback reaches. Cheap where details are fetched only when the listing changed."""
+    slot = ctx.slot
+    deep_days = ctx.warehouse.deep_lookback_days
+    first_day = ctx.warehouse.partitions_start
+
+    @schedule(
+        name=f"{vendor}_deep_weekly",
+        job_name=job_name,
+        # Sundays from 04:00 UTC, after the day's build, one vendor every 20 minutes.
+        cron_schedule=f"{(slot * 20) % 60} {4 + (slot * 20) // 60} * * 0",
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.STOPPED,
+        description=f"{vendor}: the last {deep_days} days again, for late changes (UTC).",
+    )
+    def _weekly(context: ScheduleEvaluationContext) -> Iterator[RunRequest]:
+        today = context.scheduled_execution_time.date()
+        for day in days_to_pull(today, deep_days - 1, first_day):
+            yield RunRequest(
+                partition_key=day.isoformat(),
+                run_key=f"{vendor}:{day.isoformat()}:deep-{today.isoformat()}",
+            )
+
+    return _weekly
+
+
 def once_schedule(name: str, job_name: str, cron: str, description: str) -> ScheduleDefinition:
     return ScheduleDefinition(
         name=name,
