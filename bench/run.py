@@ -309,8 +309,8 @@ def _ensure_raw_tables(db: Path) -> None:
 
 
 def hand_sql(db: Path) -> float:
-    """The SQL `dbt build` ran (seeds, models in dependency order, data tests), run directly
-    in DuckDB, timed. Needs the compiled manifest of a build that just ran."""
+    """The SQL `dbt build` ran (seeds, models and snapshots in dependency order, data tests),
+    run directly in DuckDB, timed. Needs the compiled manifest of a build that just ran."""
     import duckdb
 
     manifest = json.loads((db.parent / "target" / "manifest.json").read_text())
@@ -348,6 +348,15 @@ def hand_sql(db: Path) -> float:
                 _hooks(conn, node, "pre-hook")
                 conn.execute(f"create or replace {what} {relation} as {node['compiled_code']}")
                 _hooks(conn, node, "post-hook")
+            elif kind == "snapshot":
+                # A first snapshot: every row of its relation, valid from now.
+                conn.execute(f'create schema if not exists "{node["schema"]}"')
+                conn.execute(
+                    f"create or replace table {relation} as select *, "
+                    "md5(random()::varchar) as dbt_scd_id, now()::timestamp as dbt_updated_at, "
+                    "now()::timestamp as dbt_valid_from, null::timestamp as dbt_valid_to "
+                    f"from ({node['compiled_code']})"
+                )
             elif kind == "test" and node.get("compiled_code"):
                 conn.execute(f"select count(*) from ({node['compiled_code']})").fetchall()
     return time.perf_counter() - started

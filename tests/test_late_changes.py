@@ -77,3 +77,51 @@ def test_the_weekly_repull_reaches_a_qa_review_the_daily_lookback_misses(
     after = _detail_calls(sandbox)
     assert after["cqa analysis"] - calls["cqa analysis"] == 1
     assert after["cqa interaction"] - calls["cqa interaction"] == 1
+
+
+def test_a_revised_score_keeps_its_history(warehouse, sandbox) -> None:
+    assert warehouse.run(DAY, vendors=["evaluagent", "cqa"]) == []
+    republished = sandbox.evaluagent.evaluation_ids(DAY)[0]
+    reviewed = next(a.analysis_id for a in sandbox.cqa.analyses_of(DAY) if not a.failed)
+    before = dict(
+        warehouse.query(
+            "select vendor_evaluation_id, score from marts.fct_evaluation "
+            "where vendor_evaluation_id in (?, ?)",
+            [republished, reviewed],
+        )
+    )
+    sandbox.evaluagent.republish(republished)
+    sandbox.cqa.add_qa_review(reviewed)
+    assert warehouse.run(DAY, vendors=["evaluagent", "cqa"]) == []
+    assert warehouse.run(DAY, vendors=["evaluagent", "cqa"]) == [], "a re-run adds no version"
+
+    history = warehouse.query(
+        "select vendor_evaluation_id, version, score, previous_score, is_current, valid_from "
+        "from marts.fct_evaluation_history where vendor_evaluation_id in (?, ?) order by 1, 2",
+        [republished, reviewed],
+    )
+    by_id: dict[str, list[tuple]] = {}
+    for row in history:
+        by_id.setdefault(row[0], []).append(row[1:])
+    now = dict(
+        warehouse.query(
+            "select vendor_evaluation_id, score from marts.fct_evaluation "
+            "where vendor_evaluation_id in (?, ?)",
+            [republished, reviewed],
+        )
+    )
+    for evaluation in (republished, reviewed):
+        first, second = by_id[evaluation]
+        assert first[:4] == (1, before[evaluation], None, False)
+        assert second[:4] == (2, now[evaluation], before[evaluation], True)
+        assert second[4] > first[4], "the change is dated after the first sight"
+    changed = warehouse.scalar(
+        "select count(*) from marts.fct_evaluation_history where version > 1"
+    )
+    assert changed == 2, "nothing else changed"
+    kpi_changes = warehouse.scalar(
+        "select count(*) from marts.fct_kpi_score_history where version > 1 "
+        "and vendor_evaluation_id in (?, ?)",
+        [republished, reviewed],
+    )
+    assert kpi_changes > 0
