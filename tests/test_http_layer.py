@@ -14,7 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pydantic import BaseModel
 
-from pipeline.lib.http import RateBudget, RetryableError, VendorHttp, parse_retry_after
+from pipeline.lib.http import (
+    MalformedBodyError,
+    RateBudget,
+    RetryableError,
+    VendorHttp,
+    parse_retry_after,
+)
 from pipeline.lib.redaction import MASK, Redactor
 from pipeline.lib.windows import Window
 from tests.conftest import DAY
@@ -176,3 +182,15 @@ def test_a_body_whose_content_encoding_fails_is_retried(sandbox) -> None:
             list(client.iter_pages(Window.for_day(DAY), lambda *_: None))
     finally:
         client.close()
+
+
+def test_a_body_that_is_not_its_charset_is_quarantined_not_patched() -> None:
+    sent = b'{"name": "Zo\xeb"}'  # Latin-1 bytes, declared (by default) as UTF-8
+    kept: list[tuple[str, str, str]] = []
+    with _serving(sent, "application/json") as http, pytest.raises(MalformedBodyError) as error:
+        http.request_json("GET", "page", expect=_Named, on_invalid_body=lambda *a: kept.append(a))
+    assert "not valid utf-8 (invalid continuation byte at byte 12)" in str(error.value)
+    ((_what, body, reason),) = kept
+    assert body == '{"name": "Zo\\xeb"}', "kept with the bad byte escaped, never replaced"
+    assert reason.startswith("not valid utf-8")
+    assert "\ufffd" not in body

@@ -37,3 +37,20 @@ def test_status_after_a_run(warehouse, sandbox) -> None:
 
 def test_status_without_a_warehouse(tmp_path) -> None:
     assert "no warehouse yet" in vendor_status(tmp_path / "none.duckdb", {}, [], [])
+
+
+def test_status_waits_its_turn_instead_of_opening_behind_a_writer(tmp_path, monkeypatch) -> None:
+    """A reader that opened the file behind the lock's back would make a writer fail at once
+    on DuckDB's own lock; `status` asks the lock first and says a run is writing."""
+    import duckdb
+
+    from pipeline import status
+    from pipeline.lib.warehouse import exclusive
+
+    path = tmp_path / "w.duckdb"
+    duckdb.connect(str(path)).close()
+    monkeypatch.setattr(status, "READ_WAIT_SECONDS", 0.2)
+    with exclusive(str(path), 5):
+        text = vendor_status(path, {}, ["kore"], [])
+    assert "is being written by a run right now" in text
+    assert "kore" in vendor_status(path, {}, ["kore"], [])
