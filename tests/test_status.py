@@ -42,15 +42,32 @@ def test_status_without_a_warehouse(tmp_path) -> None:
 def test_status_waits_its_turn_instead_of_opening_behind_a_writer(tmp_path, monkeypatch) -> None:
     """A reader that opened the file behind the lock's back would make a writer fail at once
     on DuckDB's own lock; `status` asks the lock first and says a run is writing."""
+    import subprocess
+    import sys
+
     import duckdb
 
     from pipeline import status
-    from pipeline.lib.warehouse import exclusive
 
     path = tmp_path / "w.duckdb"
     duckdb.connect(str(path)).close()
     monkeypatch.setattr(status, "READ_WAIT_SECONDS", 0.2)
-    with exclusive(str(path), 5):
-        text = vendor_status(path, {}, ["kore"], [])
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from pipeline.lib.warehouse import exclusive\n"
+            "with exclusive(sys.argv[1], 5):\n"
+            "    print('writing', flush=True)\n"
+            "    time.sleep(3)\n",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout.readline().strip() == "writing"
+    text = vendor_status(path, {}, ["kore"], [])
+    writer.wait(timeout=30)
     assert "is being written by a run right now" in text
     assert "kore" in vendor_status(path, {}, ["kore"], [])
