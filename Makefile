@@ -20,8 +20,9 @@ browser:
 demo: install
 	$(BIN)/qa-warehouse demo
 
+# Two worker processes, a test file each at a time (files share their module fixtures).
 test: install lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import os
+
+# Set before the pipeline is imported (its dbt project reads it): each pytest-xdist worker
+# parses dbt into a target folder of its own, never into another worker's.
+os.environ.setdefault(
+    "QA_DBT_TARGET_PATH", f"target/pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+)
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,9 +48,8 @@ def vendor_env(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv(name, value)
 
 
-@pytest.fixture
-def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
-    """The session's sandbox with its state reset around each test."""
+def reset_sandbox(sandbox_server: SandboxServer) -> None:
+    """The sandbox as every test starts with it."""
     kore = sandbox_server.kore
     kore.faults.reset()
     kore.faults.retry_after_seconds = 1
@@ -70,6 +76,13 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     cqa.get_limit = SlidingWindowLimit(100_000)
     cqa.post_limit = SlidingWindowLimit(100_000)
     cqa.now = lambda: datetime(2026, 3, 23, 12, 0, 0)
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
+    """The session's sandbox with its state reset around each test."""
+    reset_sandbox(sandbox_server)
+    kore, evaluagent, cqa = sandbox_server.kore, sandbox_server.evaluagent, sandbox_server.cqa
     yield sandbox_server
     cqa.faults.reset()
     kore.faults.reset()
@@ -118,14 +131,23 @@ class Warehouse:
         )
 
 
-@pytest.fixture
-def warehouse(
-    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Warehouse]:
+@pytest.fixture(scope="session")
+def warehouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder, emptied before each test, holds each test's warehouse: always the same
+    path, so dbt's parse of the project (which names the warehouse) is done once a session
+    and not once a test, as a deployment with its one warehouse parses once."""
+    return tmp_path_factory.mktemp("warehouse")
+
+
+def configure_warehouse_env(
+    monkeypatch: pytest.MonkeyPatch, home: Path, sandbox: SandboxServer
+) -> None:
+    """Every vendor pointed at the sandbox, and the warehouse, its analyst copy and the CQA
+    inbox in `home`."""
     for name, value in sandbox.env().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("QA_ANALYTICS_PATH", str(tmp_path / "analytics.duckdb"))
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(home / "warehouse.duckdb"))
+    monkeypatch.setenv("QA_ANALYTICS_PATH", str(home / "analytics.duckdb"))
     monkeypatch.setenv("QA_PARTITIONS_START", "2026-01-01")
     # Small pages so every window spans several; fast backoff so retries do not slow the suite.
     monkeypatch.setenv("KORE_PAGE_SIZE", "7")
@@ -142,9 +164,19 @@ def warehouse(
     monkeypatch.setenv("CQA_POST_REQUESTS_PER_MINUTE", "100000")
     monkeypatch.setenv("CQA_TIMEOUT_SECONDS", "1.5")
     monkeypatch.setenv("CQA_MAX_ATTEMPTS", "8")
-    monkeypatch.setenv("CQA_INBOX_PATH", str(tmp_path / "inbox"))
+    monkeypatch.setenv("CQA_INBOX_PATH", str(home / "inbox"))
+
+
+@pytest.fixture
+def warehouse(
+    warehouse_home: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Warehouse]:
+    shutil.rmtree(warehouse_home)
+    warehouse_home.mkdir()
+    configure_warehouse_env(monkeypatch, warehouse_home, sandbox)
+    home = warehouse_home
     with DagsterInstance.ephemeral() as instance:
-        yield Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb", instance)
+        yield Warehouse(home / "warehouse.duckdb", home / "analytics.duckdb", instance)
 
 
 @pytest.fixture

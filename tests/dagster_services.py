@@ -35,7 +35,9 @@ def instance_home(directory: Path) -> Path:
 
 
 def _environment(home: Path, env: Mapping[str, str]) -> dict[str, str]:
-    return {**os.environ, **env, "DAGSTER_HOME": str(home)}
+    # A dbt target of the instance's own: the test process's is parsed for its warehouse.
+    own = {"QA_DBT_TARGET_PATH": str(home / "dbt-target")}
+    return {**os.environ, **own, **env, "DAGSTER_HOME": str(home)}
 
 
 @contextmanager

@@ -18,7 +18,10 @@ CLI = str(Path(sys.executable).parent / "qa-warehouse")
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KORE_", "QA_", "DAGSTER"))}
-    env.update(QA_PARTITIONS_START="2026-01-01", **extra)
+    # The command's own dbt target, never the one the test process parsed for its warehouse.
+    env.update(
+        QA_PARTITIONS_START="2026-01-01", QA_DBT_TARGET_PATH=str(tmp_path / "dbt-target"), **extra
+    )
     return env
 
 

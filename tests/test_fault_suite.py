@@ -37,12 +37,36 @@ def _marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
     return marts
 
 
-def _fresh(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, name: str) -> Warehouse:
-    path = warehouse.path.parent / name
-    path.mkdir()
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(path / "warehouse.duckdb"))
-    monkeypatch.setenv("QA_ANALYTICS_PATH", str(path / "analytics.duckdb"))
-    return Warehouse(path / "warehouse.duckdb", path / "analytics.duckdb", warehouse.instance)
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory, sandbox_server) -> dict:
+    """The fault-free run of the days every test here compares with, run once: its marts and
+    each vendor's staged keys."""
+    from dagster import DagsterInstance
+
+    from tests.conftest import configure_warehouse_env, reset_sandbox
+
+    reset_sandbox(sandbox_server)
+    home = tmp_path_factory.mktemp("clean")
+    with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
+        configure_warehouse_env(patch, home, sandbox_server)
+        clean = Warehouse(home / "warehouse.duckdb", home / "analytics.duckdb", instance)
+        assert clean.run(DAY, END) == []
+        vendors = {v for (v,) in clean.query("select distinct vendor from marts.fct_evaluation")}
+        assert vendors == {"kore", "evaluagent", "cqa"}
+        return {
+            "marts": _marts(clean),
+            "keys": {
+                table: clean.query(f"select {key} from staging.{table} order by 1")
+                for table, key in STAGED_KEYS.items()
+            },
+        }
+
+
+STAGED_KEYS = {
+    "stg_kore__conversations": "conversation_id",
+    "stg_evaluagent__evaluations": "evaluation_id",
+    "stg_cqa__analyses": "analysis_id",
+}
 
 
 def _set_fault_rate(sandbox, rate: float) -> None:
@@ -51,17 +75,9 @@ def _set_fault_rate(sandbox, rate: float) -> None:
 
 
 @pytest.mark.parametrize("rate", [0.05, 0.20])
-def test_faulty_vendors_give_the_same_warehouse(warehouse, sandbox, monkeypatch, rate) -> None:
-    clean = _fresh(warehouse, monkeypatch, "clean")
-    assert clean.run(DAY, END) == []
-    expected = _marts(clean)
-    assert {v for (v,) in clean.query("select distinct vendor from marts.fct_evaluation")} == {
-        "kore",
-        "evaluagent",
-        "cqa",
-    }
-
-    faulty = _fresh(warehouse, monkeypatch, f"faulty-{rate}")
+def test_faulty_vendors_give_the_same_warehouse(clean_run, warehouse, sandbox, rate) -> None:
+    expected = clean_run["marts"]
+    faulty = warehouse
     _set_fault_rate(sandbox, rate)
     try:
         assert faulty.run(DAY, END) == []
@@ -73,14 +89,10 @@ def test_faulty_vendors_give_the_same_warehouse(warehouse, sandbox, monkeypatch,
     assert injected > 10, "the faults really happened"
     assert _marts(faulty) == expected
     # Every record exactly once: raw keys equal, quarantine only holds the truncated bodies.
-    for table in ("stg_kore__conversations", "stg_evaluagent__evaluations", "stg_cqa__analyses"):
-        key = {
-            "stg_kore__conversations": "conversation_id",
-            "stg_evaluagent__evaluations": "evaluation_id",
-            "stg_cqa__analyses": "analysis_id",
-        }[table]
-        assert faulty.query(f"select {key} from staging.{table} order by 1") == clean.query(
-            f"select {key} from staging.{table} order by 1"
+    for table, key in STAGED_KEYS.items():
+        assert (
+            faulty.query(f"select {key} from staging.{table} order by 1")
+            == clean_run["keys"][table]
         )
     reasons = [r[0] for r in faulty.query("select reason from raw.quarantine")]
     assert all("invalid JSON" in r for r in reasons)
@@ -88,7 +100,7 @@ def test_faulty_vendors_give_the_same_warehouse(warehouse, sandbox, monkeypatch,
 
 
 def test_a_run_killed_mid_window_and_rerun_equals_an_uninterrupted_run(
-    warehouse, sandbox, monkeypatch
+    clean_run, warehouse, sandbox
 ) -> None:
     import os
     import signal
@@ -96,11 +108,8 @@ def test_a_run_killed_mid_window_and_rerun_equals_an_uninterrupted_run(
     import sys
     import time
 
-    clean = _fresh(warehouse, monkeypatch, "clean")
-    assert clean.run(DAY, END) == []
-    expected = _marts(clean)
-
-    killed = _fresh(warehouse, monkeypatch, "killed")
+    expected = clean_run["marts"]
+    killed = warehouse
     sandbox.evaluagent.requests.clear()
     cli = str(Path(sys.executable).parent / "qa-warehouse")
     process = subprocess.Popen(

@@ -114,6 +114,7 @@ def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) 
         "QA_WAREHOUSE_PATH": str(tmp_path / "w.duckdb"),
         "QA_ANALYTICS_PATH": str(tmp_path / "a.duckdb"),
         "QA_PARTITIONS_START": "2026-01-01",
+        "QA_DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
     }
     secret_name = {
         "kore": "KORE_CLIENT_SECRET",

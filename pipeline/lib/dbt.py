@@ -16,14 +16,29 @@ from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Where dbt writes its manifest and run artifacts (`target/` of the project unless
+# QA_DBT_TARGET_PATH says otherwise: processes that must not share one, such as parallel
+# test workers, each get their own).
+dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR,
+    profiles_dir=DBT_PROJECT_DIR,
+    target_path=Path(os.environ.get("QA_DBT_TARGET_PATH", "target")),
+)
 
 # The dbt installed beside this interpreter, so a venv works without being activated.
 _BESIDE = Path(sys.executable).parent / "dbt"
 DBT_EXECUTABLE = str(_BESIDE) if _BESIDE.exists() else (shutil.which("dbt") or "dbt")
 
 
-_SOURCE_FILES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+_SOURCE_FILES = (
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests",
+    "dbt_project.yml",
+    "profiles.yml",
+)
 # Beside the manifest: the warehouse it was parsed for. dbt's saved parse state includes the
 # profile's connection (the warehouse path); dagster-dbt hands that state to every dbt step,
 # and a step whose warehouse differs parses the whole project again (seconds each, silently).
@@ -105,7 +120,9 @@ def build_dbt_assets(endpoints: Iterable[Endpoint]):
         with duckdb.exclusive():
             with duckdb.get_connection() as conn:
                 ensure_raw_schema(conn, endpoints)
-            invocation = dbt.cli(["build"], context=context)
+            # Unit tests check the models' SQL, not the data: they run in the test suite
+            # (tests/test_dbt_unit_tests.py), not in every scheduled build.
+            invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
             yield from invocation.stream()
         # dagster-dbt gives each run a target directory of its own (manifest, compiled SQL,
         # logs: about 8 MB) and leaves it there: a daily deployment and its backfills would
