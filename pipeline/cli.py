@@ -13,6 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from pipeline.lib.vendor import VendorConfigError
 from pipeline.vendors import VENDOR_NAMES
 
+# How long the demo waits for the analyses of the calls it submitted.
+DEMO_SETTLE_SECONDS = 60.0
+
 
 def _day(value: str) -> date:
     try:
@@ -214,8 +217,15 @@ def main(argv: list[str] | None = None) -> int:
                 # on both sides (the tests exercise the real limits).
                 server.remove_rate_limits()
                 os.environ.update(server.env(unlimited=True))
+                # Calls for the vendors we submit to, beside the demo's warehouse; the run
+                # then waits, bounded, for their analyses.
+                warehouse = WarehouseSettings().absolute().warehouse_path
+                days = [start + timedelta(days=n) for n in range((yesterday - start).days + 1)]
+                os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", days))
                 print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
-                failures = run_pipeline(start, yesterday, log_level=level)
+                failures = run_pipeline(
+                    start, yesterday, log_level=level, settle_seconds=DEMO_SETTLE_SECONDS
+                )
         else:
             if args.end < args.start:
                 print("qa-warehouse: --end is before --start", file=sys.stderr)

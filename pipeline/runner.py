@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from pipeline.build import BUILD_JOB, build_defs
+from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.submit import ledger
 from pipeline.lib.vendor import Vendor, enabled_vendors
+from pipeline.lib.warehouse import read_only
 from pipeline.lib.windows import days_between
 from pipeline.vendors import VENDOR_NAMES, VENDORS
 
 log = logging.getLogger(__name__)
+# While waiting for vendors to finish submissions: the pause between two polls.
+SETTLE_POLL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ def run_pipeline(
     *,
     log_level: str = "WARNING",
     instance: DagsterInstance | None = None,
+    settle_seconds: float = 0.0,
 ) -> list[StepFailure]:
     """Materialize each vendor's raw partitions from start to end, then build and publish.
 
@@ -92,17 +100,43 @@ def run_pipeline(
     keeps its previous rows and the rest of the warehouse is worth refreshing."""
     days = tuple(days_between(start, end))
     plans = [Plan(vendor, days) for vendor in choose_vendors(vendors)]
-    return run_plans(plans, log_level=log_level, instance=instance)
+    return run_plans(plans, log_level=log_level, instance=instance, settle_seconds=settle_seconds)
+
+
+def _unfinished(vendors: Sequence[Vendor]) -> list[Vendor]:
+    """The vendors with submissions they have not finished yet."""
+    settings = WarehouseSettings().absolute()
+    try:
+        with read_only(settings.warehouse_path, settings.warehouse_lock_timeout_seconds) as conn:
+            counts = ledger.counts_by_status(conn)
+    except (FileNotFoundError, duckdb.CatalogException):
+        return []
+    return [
+        v
+        for v in vendors
+        if any(
+            n
+            for (name, status), n in counts.items()
+            if name == v.name and status not in ledger.NOT_POLLED
+        )
+    ]
 
 
 def run_plans(
-    plans: Sequence[Plan], *, log_level: str = "WARNING", instance: DagsterInstance | None = None
+    plans: Sequence[Plan],
+    *,
+    log_level: str = "WARNING",
+    instance: DagsterInstance | None = None,
+    settle_seconds: float = 0.0,
 ) -> list[StepFailure]:
-    """Per vendor its once-a-run work first, then one run per day; then build and publish."""
+    """Per vendor its once-a-run work first, then one run per day; then build and publish.
+    With `settle_seconds`, the once-a-run work of vendors that still have unfinished
+    submissions is run again (they poll) until none has, or that time has passed."""
     defs = build_defs()
     instance = instance or _instance()
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     failures: list[StepFailure] = []
+    deadline = time.monotonic() + settle_seconds
     for plan in plans:
         vendor = plan.vendor
         if plan.once and vendor.once_job is not None:
@@ -111,6 +145,8 @@ def run_plans(
             )
             if not result.success:
                 failures.append(StepFailure(vendor.name, None, failure_reason(result)))
+        if vendor.daily_job is None:
+            continue
         job = defs.resolve_job_def(vendor.daily_job)
         for day in plan.days:
             result = job.execute_in_process(
@@ -121,6 +157,20 @@ def run_plans(
             )
             if not result.success:
                 failures.append(StepFailure(vendor.name, day.isoformat(), failure_reason(result)))
+    waiting = [p.vendor for p in plans if p.once and p.vendor.once_job is not None]
+    while waiting and time.monotonic() < deadline:
+        waiting = _unfinished(waiting)
+        if not waiting:
+            break
+        time.sleep(SETTLE_POLL_SECONDS)
+        for vendor in waiting:
+            assert vendor.once_job is not None
+            result = defs.resolve_job_def(vendor.once_job).execute_in_process(
+                instance=instance, run_config=run_config, raise_on_error=False
+            )
+            if not result.success:
+                failures.append(StepFailure(vendor.name, None, failure_reason(result)))
+                waiting = [v for v in waiting if v is not vendor]
     result = defs.resolve_job_def(BUILD_JOB).execute_in_process(
         instance=instance, run_config=run_config, raise_on_error=False
     )

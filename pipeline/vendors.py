@@ -1,7 +1,7 @@
 """The vendors of this deployment: the one list a new vendor is added to."""
 
-from pipeline import cqa, evaluagent, kore
+from pipeline import cqa, evaluagent, kore, voxxi
 from pipeline.lib.vendor import Vendor
 
-VENDORS: tuple[Vendor, ...] = (kore.VENDOR, evaluagent.VENDOR, cqa.VENDOR)
+VENDORS: tuple[Vendor, ...] = (kore.VENDOR, evaluagent.VENDOR, cqa.VENDOR, voxxi.VENDOR)
 VENDOR_NAMES: tuple[str, ...] = tuple(vendor.name for vendor in VENDORS)

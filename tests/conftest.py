@@ -76,6 +76,7 @@ def reset_sandbox(sandbox_server: SandboxServer) -> None:
     cqa.get_limit = SlidingWindowLimit(100_000)
     cqa.post_limit = SlidingWindowLimit(100_000)
     cqa.now = lambda: datetime(2026, 3, 23, 12, 0, 0)
+    sandbox_server.voxxi.reset()
 
 
 @pytest.fixture
@@ -84,6 +85,7 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     reset_sandbox(sandbox_server)
     kore, evaluagent, cqa = sandbox_server.kore, sandbox_server.evaluagent, sandbox_server.cqa
     yield sandbox_server
+    sandbox_server.voxxi.reset()
     cqa.faults.reset()
     kore.faults.reset()
     evaluagent.faults.reset()
@@ -165,6 +167,9 @@ def configure_warehouse_env(
     monkeypatch.setenv("CQA_TIMEOUT_SECONDS", "1.5")
     monkeypatch.setenv("CQA_MAX_ATTEMPTS", "8")
     monkeypatch.setenv("CQA_INBOX_PATH", str(home / "inbox"))
+    monkeypatch.setenv("VOXXI_INBOX_PATH", str(home / "voxxi_inbox"))
+    monkeypatch.setenv("VOXXI_BACKOFF_INITIAL_SECONDS", "0.05")
+    monkeypatch.setenv("VOXXI_TIMEOUT_SECONDS", "1.5")
 
 
 @pytest.fixture
@@ -190,6 +195,8 @@ def only_vendor(prefix: str, monkeypatch: pytest.MonkeyPatch, warehouse: Warehou
     import os
 
     for name in list(os.environ):
-        if name.startswith(("KORE_", "EVALUAGENT_", "CQA_")) and not name.startswith(prefix):
+        if name.startswith(("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_")) and not name.startswith(
+            prefix
+        ):
             monkeypatch.delenv(name)
     return warehouse

@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.cqa.client import CqaClient
 from pipeline.cqa.inbox import check
+from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.flow import RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
@@ -50,6 +51,8 @@ class CqaSubmitter:
     endpoint: str = "push"
     batch_size: int = BATCH_SIZE
     result_timeout: timedelta | None = None
+    # CQA's results are its analyses, pulled by day (pipeline/cqa/assets.py).
+    results: Endpoint | None = None
 
     def read_row(self, row: InboxRow) -> Submission:
         checked = check(row)

@@ -27,13 +27,16 @@ class Endpoint:
 
     `records_path` (a JSON path into a page) and `known_keys` let a check report keys the
     vendor started sending that staging does not know (schema drift). An endpoint of
-    `record_rows` stores one row per record instead of one per page."""
+    `record_rows` stores one row per record instead of one per page. An endpoint of
+    `results` holds what a vendor answered about submissions (an analysis polled, a webhook
+    received): one row per submission and version of its answer, appended, never a window."""
 
     vendor: str
     name: str
     records_path: str | None = None
     known_keys: frozenset[str] = frozenset()
     record_rows: bool = False
+    results: bool = False
 
     @property
     def table(self) -> str:
@@ -118,6 +121,9 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpo
         if column not in _columns(conn, schema, name):
             conn.execute(f"alter table {QUARANTINE} add column {column} {kind}")
     for endpoint in endpoints:
+        if endpoint.results:
+            conn.execute(_results_ddl(endpoint.table))
+            continue
         if endpoint.record_rows:
             _migrate_to_record_rows(conn, endpoint)
         conn.execute(_raw_ddl(endpoint.table, record_rows=endpoint.record_rows))
@@ -150,6 +156,21 @@ def _raw_ddl(table: str, *, record_rows: bool) -> str:
             request json,
             {envelope}
             payload json not null using compression zstd,
+            extracted_at timestamp not null,
+            run_id varchar not null
+        )
+    """
+
+
+def _results_ddl(table: str) -> str:
+    return f"""
+        create table if not exists {table} (
+            vendor varchar not null,
+            endpoint varchar not null,
+            submission_key varchar not null,
+            vendor_id varchar,
+            payload json not null using compression zstd,
+            payload_hash varchar not null,
             extracted_at timestamp not null,
             run_id varchar not null
         )

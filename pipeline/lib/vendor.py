@@ -118,16 +118,18 @@ class VendorContext:
 class Vendor:
     """One vendor, as its folder exports it (`VENDOR` in `pipeline/<vendor>/__init__.py`).
 
-    `daily_job` lands one UTC day (a partition); `once_job`, where a vendor has one, does the
-    work of a whole run (lists refreshed whole, submissions, polling) before the days.
-    `freshness` is the endpoint whose yesterday must have landed by 06:00 UTC."""
+    `daily_job`, where a vendor has one, lands one UTC day (a partition); `once_job`, where a
+    vendor has one, does the work of a whole run (lists refreshed whole, submissions,
+    polling) before the days. A vendor that lists nothing by day (one we submit calls to)
+    has only the latter. `freshness` is the endpoint whose yesterday must have landed by
+    06:00 UTC."""
 
     name: str
     label: str
     settings: type[VendorSettings]
     endpoints: tuple[Endpoint, ...]
     definitions: Callable[[VendorContext], Definitions]
-    daily_job: str
+    daily_job: str | None = None
     once_job: str | None = None
     freshness: Endpoint | None = None
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from datetime import date
+from pathlib import Path
 from typing import Protocol
 
 import uvicorn
@@ -14,6 +16,7 @@ from starlette.routing import BaseRoute, Mount
 from qa_sandbox.cqa import CqaSandbox
 from qa_sandbox.evaluagent import EvaluAgentSandbox
 from qa_sandbox.kore import KoreSandbox
+from qa_sandbox.voxxi import VoxxiSandbox
 
 
 class SimulatedVendor(Protocol):
@@ -37,13 +40,16 @@ class SandboxServer:
         self.kore = KoreSandbox()
         self.evaluagent = EvaluAgentSandbox()
         self.cqa = CqaSandbox()
+        self.voxxi = VoxxiSandbox()
         # The sandbox's one list of vendors: a new vendor's simulator is added here.
-        self.vendors: list[SimulatedVendor] = [self.kore, self.evaluagent, self.cqa]
+        self.vendors: list[SimulatedVendor] = [self.kore, self.evaluagent, self.cqa, self.voxxi]
         app = Starlette(routes=[Mount(v.prefix, routes=v.routes()) for v in self.vendors])
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
+        # Voxxi's presigned upload URLs point back at this server.
+        self.voxxi.base_url = self.base_url(self.voxxi)
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -65,6 +71,16 @@ class SandboxServer:
             env.update(vendor.env(self.base_url(vendor)))
             if unlimited:
                 env.update(vendor.unlimited_env())
+        return env
+
+    def demo_inboxes(self, root: Path, days: list[date]) -> dict[str, str]:
+        """Inbox files for the vendors that analyse what is submitted to them, in folders
+        under `root`: the variables that point the pipeline at them."""
+        env: dict[str, str] = {}
+        for vendor in self.vendors:
+            writer = getattr(vendor, "demo_inbox", None)
+            if writer is not None:
+                env.update(writer(root / type(vendor).__name__.lower(), days))
         return env
 
     def remove_rate_limits(self) -> None:

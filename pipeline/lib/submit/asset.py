@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from dagster import (
     AssetCheckResult,
@@ -22,22 +23,20 @@ IN_DOUBT = "no_submissions_in_doubt"
 OVERDUE = "no_overdue_submissions"
 
 
-def submission_check_specs(key: AssetKey) -> list[AssetCheckSpec]:
-    return [
-        AssetCheckSpec(
-            IN_DOUBT,
-            asset=key,
-            description="Submissions whose create request may or may not have reached the "
-            "vendor. They are never sent again by themselves: check the vendor, then "
-            "`qa-warehouse resubmit` what it does not have.",
-        ),
-        AssetCheckSpec(
-            OVERDUE,
-            asset=key,
-            description="Submissions that had no result within the vendor's result timeout "
-            "and were marked failed in this run.",
-        ),
-    ]
+_DESCRIPTIONS = {
+    IN_DOUBT: "Submissions whose create request may or may not have reached the vendor. "
+    "They are never sent again by themselves: check the vendor, then `qa-warehouse "
+    "resubmit` what it does not have.",
+    OVERDUE: "Submissions that had no result within the vendor's result timeout and were "
+    "marked failed in this run.",
+}
+
+
+def submission_check_specs(
+    key: AssetKey, checks: Sequence[str] = (IN_DOUBT, OVERDUE)
+) -> list[AssetCheckSpec]:
+    """The checks of an asset that submits (`in doubt`), polls (`overdue`), or both."""
+    return [AssetCheckSpec(name, asset=key, description=_DESCRIPTIONS[name]) for name in checks]
 
 
 def run_submissions(
@@ -45,15 +44,26 @@ def run_submissions(
     warehouse: WarehouseResource,
     submitter: Submitter,
     inbox: Inbox | None,
+    *,
+    submit: bool = True,
+    poll: bool = True,
 ) -> MaterializeResult:
-    """Submit what is new in `inbox`, poll what is unfinished, and report both."""
+    """Submit what is new in `inbox` and poll what is unfinished (or only one of the two),
+    and report it."""
     run = SubmissionRun(
         warehouse.get_connection,
         warehouse.beside(f".{submitter.vendor}-submissions.lock"),
         submitter,
         context.run_id,
     )
-    counts: Counter[str] = run.run(inbox)
+    if submit and poll:
+        counts: Counter[str] = run.run(inbox)
+    elif submit:
+        counts = run.submit(inbox)
+    else:
+        counts = run.poll()
+    for problem in run.problems:
+        context.log.warning(f"{submitter.vendor}: {problem}; left for the next run")
     with warehouse.get_connection() as conn:
         by_status = {
             status: n
@@ -69,23 +79,29 @@ def run_submissions(
         context.log.warning(
             f"{submitter.vendor}: {in_doubt} submissions in doubt; see `qa-warehouse status`"
         )
-    return MaterializeResult(
-        metadata={
-            **{name: MetadataValue.int(value) for name, value in sorted(counts.items())},
-            "ledger": MetadataValue.json(by_status),
-        },
-        check_results=[
+    results = []
+    if submit:
+        results.append(
             AssetCheckResult(
                 check_name=IN_DOUBT,
                 passed=in_doubt == 0,
                 severity=AssetCheckSeverity.WARN,
                 metadata={"in_doubt": MetadataValue.int(in_doubt)},
-            ),
+            )
+        )
+    if poll:
+        results.append(
             AssetCheckResult(
                 check_name=OVERDUE,
                 passed=counts["timed_out"] == 0,
                 severity=AssetCheckSeverity.WARN,
                 metadata={"timed_out": MetadataValue.int(counts["timed_out"])},
-            ),
-        ],
+            )
+        )
+    return MaterializeResult(
+        metadata={
+            **{name: MetadataValue.int(value) for name, value in sorted(counts.items())},
+            "ledger": MetadataValue.json(by_status),
+        },
+        check_results=results,
     )

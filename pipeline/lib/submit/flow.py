@@ -23,7 +23,7 @@ from filelock import FileLock
 from pipeline.lib import raw_log
 from pipeline.lib.http import ClientRequestError, MaybeSentError
 from pipeline.lib.raw_log import QuarantineItem
-from pipeline.lib.raw_schema import ensure_raw_schema, transaction
+from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema, transaction
 from pipeline.lib.submit import ledger
 from pipeline.lib.submit.inbox import (
     InboxFileError,
@@ -34,9 +34,15 @@ from pipeline.lib.submit.inbox import (
     read_inbox_file,
 )
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
+from pipeline.lib.submit.results import Result, land_results
 from pipeline.lib.windows import utc_now
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+class NotSent(Exception):
+    """A submission that surely never reached the vendor (its recording could not be
+    uploaded, say): the row is new again for the next run, and the others go on."""
 
 
 class RowRejected(ValueError):
@@ -58,6 +64,8 @@ class Submitter(Protocol):
     batch_size: int
     # A submission unfinished this long after it was sent becomes `failed`; None: never.
     result_timeout: timedelta | None
+    # Where the answers polled are kept as received (`Endpoint.results`); None: not kept.
+    results: Endpoint | None
 
     def read_row(self, row: InboxRow) -> Submission:
         """The row as the vendor expects it, or `RowRejected` with the reason."""
@@ -92,6 +100,7 @@ REPORTED = (
     "rejected_by_vendor",
     "duplicate",
     "in_doubt",
+    "not_sent",
     "polled",
     "timed_out",
     "pending",
@@ -116,35 +125,56 @@ class SubmissionRun:
         self.run_id = run_id
         # Reported every run, zero or not, so a run's metadata always reads the same way.
         self.counts: Counter[str] = Counter(dict.fromkeys(REPORTED, 0))
+        # One line each for what did not go through and was left for the next run.
+        self.problems: list[str] = []
 
     @property
     def vendor(self) -> str:
         return self.submitter.vendor
 
     def run(self, inbox: Inbox | None) -> Counter[str]:
+        """Submit what is new in the inbox, then poll what is unfinished."""
         with self.lock:
-            with self.connect() as conn:
-                ensure_raw_schema(conn, [])
-                ledger.ensure_ledger(conn)
-                stale = ledger.mark_in_doubt(
-                    conn,
-                    self.vendor,
-                    None,
-                    "the run that sent it stopped before the vendor's answer was recorded",
-                )
-            self.counts["in_doubt_found"] += stale
-            new: list[Submission] = []
-            read: list[Path] = []
-            if inbox is not None:
-                replayed = self._replay(inbox)
-                new, read = self._read_inbox(inbox)
-                new = self._unsent(replayed + new)
-            self._submit(new)
-            # Every row of these files is in the ledger or the quarantine now.
-            for path in read:
-                archive(path)
+            self._begin()
+            self._submit_inbox(inbox)
             self._poll()
         return self.counts
+
+    def submit(self, inbox: Inbox | None) -> Counter[str]:
+        with self.lock:
+            self._begin()
+            self._submit_inbox(inbox)
+        return self.counts
+
+    def poll(self) -> Counter[str]:
+        with self.lock:
+            self._begin()
+            self._poll()
+        return self.counts
+
+    def _begin(self) -> None:
+        with self.connect() as conn:
+            ensure_raw_schema(conn, [self.submitter.results] if self.submitter.results else [])
+            ledger.ensure_ledger(conn)
+            stale = ledger.mark_in_doubt(
+                conn,
+                self.vendor,
+                None,
+                "the run that sent it stopped before the vendor's answer was recorded",
+            )
+        self.counts["in_doubt_found"] += stale
+
+    def _submit_inbox(self, inbox: Inbox | None) -> None:
+        new: list[Submission] = []
+        read: list[Path] = []
+        if inbox is not None:
+            replayed = self._replay(inbox)
+            new, read = self._read_inbox(inbox)
+            new = self._unsent(replayed + new)
+        self._submit(new)
+        # Every row of these files is in the ledger or the quarantine now.
+        for path in read:
+            archive(path)
 
     # --- the inbox --------------------------------------------------------------------------
 
@@ -274,6 +304,12 @@ class SubmissionRun:
             except ClientRequestError as exc:
                 # The vendor read the request and refused it: nothing was created.
                 updates = [Update(key, "rejected", reason=str(exc)) for key in keys]
+            except NotSent as exc:
+                with self.connect() as conn:
+                    ledger.forget_sending(conn, self.vendor, keys)
+                self.counts["not_sent"] += len(batch)
+                self.problems.append(str(exc))
+                continue
             except BaseException:
                 # Refused before it was read (credentials, a limit that never cleared):
                 # the rows are new again for the next run.
@@ -314,6 +350,12 @@ class SubmissionRun:
         accepted settles what was quarantined of it before."""
         if not updates:
             return
+        answers = [Result(u.key, u.vendor_id, u.body) for u in updates if u.body is not None]
+        if answers and self.submitter.results is not None:
+            with self.connect() as conn:
+                self.counts["results_landed"] += land_results(
+                    conn, self.submitter.results, answers, self.run_id
+                )
         with self.connect() as conn, transaction(conn):
             for update in updates:
                 changed = ledger.apply(conn, self.vendor, update, self.run_id)

@@ -62,6 +62,9 @@ class Update:
     batch_id: str | None = None
     reason: str | None = None
     modified_at: datetime | None = None
+    # The vendor's answer as received, when it is worth keeping (an analysis polled): landed
+    # in the submitter's results table when it changed.
+    body: str | None = None
 
 
 def ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:

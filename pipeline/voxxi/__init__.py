@@ -1,0 +1,15 @@
+"""Voxxi: calls submitted from an inbox, their analyses polled until final."""
+
+from pipeline.lib.vendor import Vendor
+from pipeline.voxxi.assets import ENDPOINTS
+from pipeline.voxxi.definitions import SYNC_JOB, voxxi_definitions
+from pipeline.voxxi.resources import VoxxiResource
+
+VENDOR = Vendor(
+    name="voxxi",
+    label="Voxxi",
+    settings=VoxxiResource,
+    endpoints=ENDPOINTS,
+    definitions=voxxi_definitions,
+    once_job=SYNC_JOB,
+)

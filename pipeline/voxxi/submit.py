@@ -1,0 +1,72 @@
+"""Voxxi's part of submit-then-poll: one call per request, a local recording uploaded first,
+then each call polled until its analysis is final."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from pipeline.lib.http import RetryableError, VendorHTTPError
+from pipeline.lib.raw_schema import Endpoint
+from pipeline.lib.submit.flow import NotSent
+from pipeline.lib.submit.inbox import InboxRow
+from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
+from pipeline.voxxi.client import VoxxiClient
+from pipeline.voxxi.models import local_recording, read_row
+
+CALLS = "calls"
+
+
+@dataclass
+class VoxxiSubmitter:
+    client: VoxxiClient
+    inbox: Path
+    results: Endpoint | None
+    result_timeout: timedelta | None
+    vendor: str = "voxxi"
+    endpoint: str = CALLS
+    batch_size: int = 1  # Voxxi creates one call per request
+
+    def read_row(self, row: InboxRow) -> Submission:
+        return read_row(row, self.inbox)
+
+    def submit(self, batch: list[Submission]) -> list[Update]:
+        (submission,) = batch
+        payload = dict(submission.payload)
+        recording = local_recording(payload["audio_url"], self.inbox)
+        if recording is not None:
+            try:
+                payload["audio_url"] = self.client.upload(recording)
+            except (OSError, RetryableError) as exc:
+                # Nothing was created yet: the call is tried again by the next run.
+                raise NotSent(
+                    f"{submission.key}: the recording could not be uploaded: {exc}"
+                ) from exc
+        created = self.client.create_call(payload).data
+        return [Update(submission.key, created.status.lower(), vendor_id=created.callId)]
+
+    def poll(self, items: list[LedgerItem]) -> Iterator[Update]:
+        for item in items:
+            if not item.vendor_id:
+                continue
+            try:
+                response = self.client.analysis(item.vendor_id)
+            except VendorHTTPError as exc:
+                if getattr(exc, "status", None) == 404:
+                    yield Update(item.key, "failed", reason=f"Voxxi has no such call: {exc}")
+                    continue
+                raise
+            data = response.data.get("data") or {}
+            status = str(data.get("status") or "unknown").lower()
+            metadata = data.get("metadata") or {}
+            reason = data.get("failureReason") or data.get("error") or data.get("message")
+            yield Update(
+                item.key,
+                status,
+                vendor_id=item.vendor_id,
+                reason=str(reason) if reason else None,
+                modified_at=metadata.get("updatedAt"),
+                body=response.text,
+            )
