@@ -11,6 +11,7 @@ os.environ.setdefault(
 )
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -172,12 +173,21 @@ def configure_warehouse_env(
     monkeypatch.setenv("VOXXI_TIMEOUT_SECONDS", "1.5")
 
 
+def _empty(folder: Path) -> None:
+    """The folder, emptied. A process a test killed may still be letting go of a file."""
+    for attempt in range(20):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            break
+        time.sleep(0.25 * (attempt + 1))
+    folder.mkdir()
+
+
 @pytest.fixture
 def warehouse(
     warehouse_home: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Warehouse]:
-    shutil.rmtree(warehouse_home)
-    warehouse_home.mkdir()
+    _empty(warehouse_home)
     configure_warehouse_env(monkeypatch, warehouse_home, sandbox)
     home = warehouse_home
     with DagsterInstance.ephemeral() as instance:

@@ -128,8 +128,8 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
             return run_submissions(
                 context,
                 duckdb,
-                CqaSubmitter(client),
-                Inbox(Path(cqa.inbox_path), cqa.column_mapping),
+                CqaSubmitter(client, cqa.column_mapping),
+                Inbox(Path(cqa.inbox_path)),
             )
         finally:
             client.close()

@@ -52,16 +52,20 @@ class CqaRow:
 
 def read_inbox_file(path: Path, column_mapping: Mapping[str, str]) -> Iterator[CqaRow]:
     """Every row of one inbox file, checked."""
-    for row in read_rows(path, column_mapping):
-        yield check(row)
+    for row in read_rows(path):
+        yield check(row, column_mapping)
 
 
-def check(row: InboxRow) -> CqaRow:
+def check(row: InboxRow, column_mapping: Mapping[str, str]) -> CqaRow:
     if row.error is not None or row.fields is None:
         return CqaRow(row.source_file, row.line, None, reason=row.error, raw=row.raw)
     fields = dict(row.fields)
     if row.format == "csv":
-        # CQA's rule for files: a column that is not canonical becomes metadata.
+        # CQA's rules for files: headers are trimmed and lower-cased, then mapped
+        # (CQA_COLUMN_MAPPING, keyed the same way); a column that is not canonical
+        # becomes metadata.
+        mapping = {k.strip().lower(): v for k, v in column_mapping.items()}
+        fields = {mapping.get(k.lower(), k.lower()): v for k, v in fields.items()}
         metadata = {k: v for k, v in fields.items() if k not in CANONICAL or k == "metadata"}
         fields = {k: v for k, v in fields.items() if k in CANONICAL and k != "metadata"}
         if metadata:

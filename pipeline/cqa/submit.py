@@ -3,8 +3,8 @@ then followed through the batch job and each interaction until CQA has analysed 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +47,7 @@ def _interaction_update(interaction: dict[str, Any]) -> Update | None:
 @dataclass
 class CqaSubmitter:
     client: CqaClient
+    column_mapping: Mapping[str, str] = field(default_factory=dict)
     vendor: str = "cqa"
     endpoint: str = "push"
     batch_size: int = BATCH_SIZE
@@ -55,7 +56,7 @@ class CqaSubmitter:
     results: Endpoint | None = None
 
     def read_row(self, row: InboxRow) -> Submission:
-        checked = check(row)
+        checked = check(row, self.column_mapping)
         if not checked.ok or checked.external_id is None:
             raise RowRejected(checked.reason or "rejected", checked.external_id)
         return Submission(checked.external_id, checked.interaction, row.source_file, row.line)

@@ -60,9 +60,13 @@ class VoxxiSandbox:
 
     api_key: str = "vx_sandbox_api_key_0123456789"
     faults: FaultInjector = field(default_factory=FaultInjector)
+    # Faults of create requests alone (a fault of `faults` strikes whatever request is next).
+    create_faults: FaultInjector = field(default_factory=FaultInjector)
     limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(UNLIMITED))
-    # Polls of a call's analysis before it is final.
+    # Polls of a call's analysis before it is final, and what Voxxi calls the wait meanwhile
+    # (`pending` in its sample; the pipeline must not take an unknown word for an end).
     polls_to_finish: int = 2
+    in_progress_status: str = "pending"
     # The older error shape (`{"error": {"code", "message", "type"}}`) instead of the newer.
     old_error_shape: bool = False
     # A create request is recorded, then held until this is set (a client killed meanwhile).
@@ -104,18 +108,21 @@ class VoxxiSandbox:
             self.uploads.clear()
             self.requests.clear()
         self.polls_to_finish = 2
+        self.in_progress_status = "pending"
         self.old_error_shape = False
         self.hold_creates = None
         self.create_delay_seconds = 0.0
         self.limit = SlidingWindowLimit(UNLIMITED)
         self.faults.reset()
+        self.create_faults.reset()
 
     # --- the data -------------------------------------------------------------------------
 
     def member(self, member: str) -> Person | None:
         """A call's agent: `memberId` is a member id or an agent's email."""
+        wanted = member.strip().lower()
         for person in ROSTER:
-            if member in (member_id(person), person.email):
+            if wanted in (member_id(person).lower(), (person.email or "").lower()):
                 return person
         return None
 
@@ -164,10 +171,12 @@ class VoxxiSandbox:
 
     def _document(self, call: Call) -> dict[str, Any]:
         finished = call.polls > self.polls_to_finish
-        status = "processing" if call.polls == 1 else "pending"
+        status = "processing" if call.polls == 1 else self.in_progress_status
         if finished:
             status = "failed" if self._fails(call) else "completed"
-        updated = call.created + timedelta(minutes=call.polls)
+        # updatedAt moves when the analysis moves on, not at every look at it.
+        steps = 0 if call.polls <= 1 else (2 if finished else 1)
+        updated = call.created + timedelta(minutes=steps)
         data: dict[str, Any] = {
             "callId": call.call_id,
             "status": status,
@@ -259,6 +268,11 @@ class VoxxiSandbox:
         self._count("create")
         if (denied := self._gate(request)) is not None:
             return denied
+        # A rate limit refuses the request before it is read; any other fault strikes after
+        # the call was created, losing only the answer.
+        fault = self.create_faults.next_fault() or self.faults.next_fault()
+        if fault and fault.startswith("429"):
+            return await self.faults.respond(fault, b"")
         try:
             body = await request.json()
         except ValueError:
@@ -280,7 +294,10 @@ class VoxxiSandbox:
             await asyncio.to_thread(self.hold_creates.wait, 120)
         if self.create_delay_seconds:
             await asyncio.sleep(self.create_delay_seconds)
-        return await self._reply({"callId": call.call_id, "status": "processing"}, 202)
+        body = json.dumps({"data": {"callId": call.call_id, "status": "processing"}}).encode()
+        if fault:
+            return await self.faults.respond(fault, body)
+        return Response(body, 202, media_type="application/json")
 
     async def analysis(self, request: Request) -> Response:
         self._count("analysis")
@@ -348,11 +365,14 @@ def _created(value: Any) -> datetime:
         return _now()
     text = str(value).strip()
     for form in ("%Y-%m-%d", "%Y/%m/%d", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            day = datetime.strptime(text, form)
-        except ValueError:
-            continue
-        return (day.replace(hour=9, tzinfo=IST)).astimezone(UTC).replace(tzinfo=None)
+        for time_form, day_only in (("", True), (" %H:%M", False), (" %H:%M:%S", False)):
+            try:
+                when = datetime.strptime(text, form + time_form)
+            except ValueError:
+                continue
+            if day_only:
+                when = when.replace(hour=9)
+            return when.replace(tzinfo=IST).astimezone(UTC).replace(tzinfo=None)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -10,9 +10,9 @@ only for short transactions, never while a request is in flight.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -84,7 +84,6 @@ class Submitter(Protocol):
 @dataclass(frozen=True)
 class Inbox:
     path: Path
-    column_mapping: Mapping[str, str] = field(default_factory=dict)
 
 
 REPORTED = (
@@ -168,7 +167,7 @@ class SubmissionRun:
         new: list[Submission] = []
         read: list[Path] = []
         if inbox is not None:
-            replayed = self._replay(inbox)
+            replayed = self._replay()
             new, read = self._read_inbox(inbox)
             new = self._unsent(replayed + new)
         self._submit(new)
@@ -185,7 +184,7 @@ class SubmissionRun:
         for path in inbox_files(inbox.path):
             self.counts["files"] += 1
             try:
-                rows = list(read_inbox_file(path, inbox.column_mapping))
+                rows = list(read_inbox_file(path))
             except InboxFileError as exc:
                 self.counts["files_refused"] += 1
                 with self.connect() as conn, transaction(conn):
@@ -219,8 +218,8 @@ class SubmissionRun:
                     self._quarantine_in(conn, row.where, exc.reason, row.quarantine_body(exc.key))
         return good, read
 
-    def _replay(self, inbox: Inbox) -> list[Submission]:
-        """Open quarantined rows that today's checks and column mapping accept: a fix made
+    def _replay(self) -> list[Submission]:
+        """Open quarantined rows that today's checks (and column mapping) accept: a fix made
         them loadable. The others stay open as they are."""
         with self.connect() as conn:
             items = [
@@ -230,7 +229,7 @@ class SubmissionRun:
             ]
         accepted: list[Submission] = []
         for item in items:
-            row = InboxRow.from_quarantine_body(item["body"], inbox.column_mapping)
+            row = InboxRow.from_quarantine_body(item["body"])
             if row.error is not None:
                 continue
             try:

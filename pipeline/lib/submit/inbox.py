@@ -3,9 +3,10 @@
 Each row comes out with the line of its file it starts on and its text as it stands there, so
 a row the vendor's checks refuse is quarantined with what a person needs to find and fix it,
 and with its fields as the file had them, so that a later fix (a column mapping, a check the
-vendor relaxed) can replay it. A file that is not UTF-8 is refused whole (`InboxFileError`),
-naming where; the other files go on. A file read to its end is moved to `processed/` (or to
-`refused/`) inside the inbox, so it is never read again.
+vendor relaxed) can replay it. Names mean what the vendor says (CQA lower-cases CSV headers
+and maps them; Voxxi takes its API's own names). A file that is not UTF-8 is refused whole
+(`InboxFileError`), naming where; the other files go on. A file read to its end is moved to
+`processed/` (or to `refused/`) inside the inbox, so it is never read again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,14 +32,14 @@ class InboxFileError(ValueError):
 
 @dataclass(frozen=True)
 class InboxRow:
-    """One row of an inbox file: its fields (column mapping applied), or why it could not be
-    read. `source` holds the fields as the file named them."""
+    """One row of an inbox file: its fields as the file named them (a CSV header trimmed),
+    or why it could not be read. What the names mean, and how they are mapped, is the
+    vendor's to say (`Submitter.read_row`)."""
 
     source_file: str
     line: int
     raw: str
     format: str
-    source: dict[str, Any] | None = None
     fields: dict[str, Any] | None = None
     error: str | None = None
 
@@ -56,34 +57,24 @@ class InboxRow:
                     "format": self.format,
                     "key": key,
                     "text": self.raw,
-                    "source": self.source,
+                    "fields": self.fields,
                 }
             },
             ensure_ascii=False,
         )
 
     @classmethod
-    def from_quarantine_body(cls, body: str, column_mapping: Mapping[str, str]) -> InboxRow:
-        """A refused row, read back from the quarantine with today's column mapping."""
+    def from_quarantine_body(cls, body: str) -> InboxRow:
+        """A refused row, read back from the quarantine."""
         kept = json.loads(body)["inbox_row"]
-        source = kept.get("source")
-        row = cls(kept["file"], kept["line"], kept["text"], kept["format"], source=source)
-        if source is None:
-            return cls(row.source_file, row.line, row.raw, row.format, error="unreadable row")
-        return row.mapped(column_mapping)
-
-    def mapped(self, column_mapping: Mapping[str, str]) -> InboxRow:
-        if self.source is None:
-            return self
-        fields = dict(self.source)
-        if self.format == "csv":
-            mapping = {k.strip().lower(): v for k, v in column_mapping.items()}
-            fields = {
-                mapping.get(name.strip().lower(), name.strip().lower()): value
-                for name, value in self.source.items()
-            }
-        return InboxRow(
-            self.source_file, self.line, self.raw, self.format, self.source, fields, self.error
+        fields = kept.get("fields")
+        return cls(
+            kept["file"],
+            kept["line"],
+            kept["text"],
+            kept["format"],
+            fields=fields,
+            error=None if fields is not None else "unreadable row",
         )
 
 
@@ -116,14 +107,12 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def read_inbox_file(path: Path, column_mapping: Mapping[str, str]) -> Iterator[InboxRow]:
+def read_inbox_file(path: Path) -> Iterator[InboxRow]:
     text = read_text(path)
     if FORMATS[path.suffix.lower()] == "csv":
-        rows = _read_csv(path.name, text)
+        yield from _read_csv(path.name, text)
     else:
-        rows = _read_ndjson(path.name, text)
-    for row in rows:
-        yield row.mapped(column_mapping)
+        yield from _read_ndjson(path.name, text)
 
 
 def archive(path: Path, *, refused: bool = False, today: date | None = None) -> Path:
@@ -161,12 +150,12 @@ def _read_csv(name: str, text: str) -> Iterator[InboxRow]:
                 name, start, raw, "csv", error=f"{len(values)} values for {len(header)} columns"
             )
             continue
-        source = {
-            column: value.strip()
+        fields = {
+            column.strip(): value.strip()
             for column, value in zip(header, values, strict=True)
             if value.strip()
         }
-        yield InboxRow(name, start, raw, "csv", source=source)
+        yield InboxRow(name, start, raw, "csv", fields=fields)
 
 
 def _refuse_constant(value: str) -> Any:
@@ -186,4 +175,4 @@ def _read_ndjson(name: str, text: str) -> Iterator[InboxRow]:
         if not isinstance(row, dict):
             yield InboxRow(name, line, raw, "ndjson", error="not a JSON object")
             continue
-        yield InboxRow(name, line, raw, "ndjson", source=row)
+        yield InboxRow(name, line, raw, "ndjson", fields=row)
