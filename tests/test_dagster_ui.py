@@ -20,6 +20,7 @@ VENDOR_ASSETS = {
     "kore": ["rawdata"],
     "evaluagent": ["evaluations", "evaluation_details", "users", "groups"],
     "cqa": ["analyses", "analysis_details", "interactions", "submissions"],
+    "voxxi": ["submissions", "call_analyses", "agents"],
 }
 MAIN_ASSET = {
     "kore": "raw/kore/rawdata",

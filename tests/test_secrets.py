@@ -47,6 +47,7 @@ def _secrets(sandbox, env: dict[str, str]) -> dict[str, str]:
         "EVALUAGENT_SECRET_KEY": env["EVALUAGENT_SECRET_KEY"],
         "EvaluAgent Basic header": base64.b64encode(basic.encode()).decode(),
         "CQA_API_KEY": env["CQA_API_KEY"],
+        "VOXXI_API_TOKEN": env["VOXXI_API_TOKEN"],
     }
     for number, token in enumerate(t for t in sandbox.kore.tokens_seen if t):
         found[f"Kore JWT {number}"] = token
@@ -65,7 +66,7 @@ def test_secrets_appear_nowhere_even_when_vendors_echo_them(
     warehouse, sandbox, caplog, capfd, monkeypatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    for vendor in (sandbox.kore, sandbox.evaluagent, sandbox.cqa):
+    for vendor in (sandbox.kore, sandbox.evaluagent, sandbox.cqa, sandbox.voxxi):
         vendor.echo_credentials = True
     # Faults make the clients log retries and quarantine bodies, among them proxy pages that
     # echo the credential; wrong credentials then make every vendor answer 401 with it.
@@ -75,11 +76,11 @@ def test_secrets_appear_nowhere_even_when_vendors_echo_them(
     assert warehouse.run(DAY) == []
     right = dict(os.environ)
     wrong = dict(right)
-    for name in ("KORE_CLIENT_SECRET", "EVALUAGENT_SECRET_KEY", "CQA_API_KEY"):
+    for name in ("KORE_CLIENT_SECRET", "EVALUAGENT_SECRET_KEY", "CQA_API_KEY", "VOXXI_API_TOKEN"):
         wrong[name] = right[name] + "-rotated-wrong"
         monkeypatch.setenv(name, wrong[name])
     failures = warehouse.run(DAY)
-    assert {f.vendor for f in failures} >= {"kore", "evaluagent", "cqa"}
+    assert {f.vendor for f in failures} >= {"kore", "evaluagent", "cqa", "voxxi"}
 
     captured = capfd.readouterr()
     haystacks = {
@@ -99,11 +100,18 @@ def test_secrets_appear_nowhere_even_when_vendors_echo_them(
     _assert_nowhere(secrets, haystacks)
 
 
-@pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa"])
+@pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa", "voxxi"])
 def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) -> None:
-    simulated = {"kore": sandbox.kore, "evaluagent": sandbox.evaluagent, "cqa": sandbox.cqa}
+    simulated = {
+        "kore": sandbox.kore,
+        "evaluagent": sandbox.evaluagent,
+        "cqa": sandbox.cqa,
+        "voxxi": sandbox.voxxi,
+    }
     simulated[vendor].echo_credentials = True
-    prefix = {"kore": "KORE_", "evaluagent": "EVALUAGENT_", "cqa": "CQA_"}[vendor]
+    prefix = {"kore": "KORE_", "evaluagent": "EVALUAGENT_", "cqa": "CQA_", "voxxi": "VOXXI_"}[
+        vendor
+    ]
     env = {
         **{
             k: v

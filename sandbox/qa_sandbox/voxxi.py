@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qa_sandbox.faults import UNLIMITED, FaultInjector, SlidingWindowLimit
+from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -69,6 +69,8 @@ class VoxxiSandbox:
     in_progress_status: str = "pending"
     # The older error shape (`{"error": {"code", "message", "type"}}`) instead of the newer.
     old_error_shape: bool = False
+    # Error bodies echo the credential they were sent (a careless vendor or proxy).
+    echo_credentials: bool = False
     # A create request is recorded, then held until this is set (a client killed meanwhile).
     hold_creates: threading.Event | None = None
     # A create request is recorded, then answered this late (a client times out first).
@@ -110,6 +112,7 @@ class VoxxiSandbox:
         self.polls_to_finish = 2
         self.in_progress_status = "pending"
         self.old_error_shape = False
+        self.echo_credentials = False
         self.hold_creates = None
         self.create_delay_seconds = 0.0
         self.limit = SlidingWindowLimit(UNLIMITED)
@@ -241,7 +244,10 @@ class VoxxiSandbox:
         if not key:
             return self._error(401, "authentication_failed", "Missing API key")
         if key != self.api_key:
-            return self._error(401, "authentication_failed", "Invalid API key")
+            message = "Invalid API key"
+            if self.echo_credentials:
+                message += f" {ECHO_PADDING} key={key}"
+            return self._error(401, "authentication_failed", message)
         wait = self.limit.check("voxxi")
         if wait is not None:
             response = self._error(429, "rate_limited", "Too many requests")
