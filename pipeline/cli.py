@@ -1,4 +1,4 @@
-"""`qa-warehouse`: demo, run and sandbox, as CONTRACT.md describes."""
+"""`qa-warehouse`: demo, run, status, quarantine, resubmit, sandbox and receiver."""
 
 from __future__ import annotations
 
@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-rate-limits", action="store_true", help="switch every vendor's rate limit off"
     )
 
+    receiver = commands.add_parser(
+        "receiver", help="the webhook receiver: vendors post their results to /webhooks/<vendor>"
+    )
+    receiver.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    receiver.add_argument("--port", type=int, default=8780)
+
     for sub in (demo, run):
         sub.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
     return parser
@@ -136,6 +142,30 @@ def _quarantine(args: argparse.Namespace) -> int:
     return _report(failures, str(settings.analytics_path))
 
 
+def _receiver(host: str, port: int) -> int:
+    from pipeline.lib.receive.app import serve
+    from pipeline.receiver import build_receiver
+
+    try:
+        app, journal = build_receiver()
+    except VendorConfigError as exc:
+        print(f"qa-warehouse: {exc}", file=sys.stderr)
+        return 2
+    # One line per request (its path, never its query: that carries the signature).
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    receiver_log = logging.getLogger("pipeline.receiver")
+    receiver_log.addHandler(handler)
+    receiver_log.setLevel(logging.INFO)
+    receiver_log.propagate = False
+    print(f"webhook receiver on http://{host}:{port}/webhooks/; journal {journal.path}", flush=True)
+    try:
+        serve(app, host, port)
+    finally:
+        journal.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
@@ -145,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("pipeline").setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    if args.command == "receiver":
+        return _receiver(args.host, args.port)
 
     if args.command in ("sandbox", "demo") and importlib.util.find_spec("qa_sandbox") is None:
         print(
@@ -189,12 +222,14 @@ def main(argv: list[str] | None = None) -> int:
             for schedule in defs.schedules or []
             if schedule.job_name == vendor.daily_job and isinstance(schedule.cron_schedule, str)
         }
+        settings = WarehouseSettings().absolute()
         print(
             vendor_status(
-                WarehouseSettings().absolute().warehouse_path,
+                settings.warehouse_path,
                 crons,
                 VENDOR_NAMES,
                 enabled_vendors(VENDORS),
+                journal_path=settings.webhook_journal(),
             )
         )
         return 0
@@ -212,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
 
             yesterday = datetime.now(UTC).date() - timedelta(days=1)
             start = yesterday - timedelta(days=max(args.days, 1) - 1)
+            from pipeline.lib.receive.app import ReceiverServer
+            from pipeline.receiver import build_receiver
+
             with SandboxServer() as server:
                 # The real vendors' per-minute limits would make a local demo crawl: lift them
                 # on both sides (the tests exercise the real limits).
@@ -222,10 +260,14 @@ def main(argv: list[str] | None = None) -> int:
                 warehouse = WarehouseSettings().absolute().warehouse_path
                 days = [start + timedelta(days=n) for n in range((yesterday - start).days + 1)]
                 os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", days))
-                print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
-                failures = run_pipeline(
-                    start, yesterday, log_level=level, settle_seconds=DEMO_SETTLE_SECONDS
-                )
+                # A receiver of the demo's own, for the vendors that post their results.
+                app, journal = build_receiver()
+                with journal, ReceiverServer(app) as receiver:
+                    os.environ.update(server.callback_env(receiver.url))
+                    print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
+                    failures = run_pipeline(
+                        start, yesterday, log_level=level, settle_seconds=DEMO_SETTLE_SECONDS
+                    )
         else:
             if args.end < args.start:
                 print("qa-warehouse: --end is before --start", file=sys.stderr)

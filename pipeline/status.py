@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline.lib.raw_schema import LOAD_LOG, QUARANTINE
-from pipeline.lib.submit.ledger import LEDGER, NOT_POLLED
+from pipeline.lib.receive.journal import Journal
+from pipeline.lib.submit.ledger import LEDGER, NOT_POLLED, TIMED_OUT_LIKE
 from pipeline.lib.warehouse import WarehouseLockTimeout, read_only
 from pipeline.lib.windows import SNAPSHOT
 
@@ -35,25 +36,43 @@ def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
+def _waiting(journal_path: Path | None) -> dict[str, int]:
+    """Per vendor, deliveries the receiver took that are not landed (or not matched) yet."""
+    if journal_path is None or not journal_path.exists():
+        return {}
+    with Journal(journal_path) as journal:
+        return {
+            vendor: counts.get("waiting", 0) + counts.get("unmatched", 0)
+            for vendor, counts in journal.counts_by_vendor().items()
+        }
+
+
 def vendor_status(
     warehouse_path: Path,
     crons: dict[str, str],
     vendors: Sequence[str],
     enabled: Sequence[str],
     now: datetime | None = None,
+    journal_path: Path | None = None,
 ) -> str:
+    """One line per vendor. `pending`: submissions the vendor has not finished; `in doubt`:
+    sent with an unknown outcome; `overdue`: failed for want of a result within the
+    vendor's timeout; `waiting`: webhook deliveries received but not landed yet (or naming
+    no request known yet)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     header = (
         f"{'vendor':<11}{'enabled':<9}{'last window':<13}{'rows':>7}{'quarantined':>13}"
-        f"{'pending':>9}{'in doubt':>10}  {'last load (UTC)':<18}{'next run (UTC)':<16}"
+        f"{'pending':>9}{'in doubt':>10}{'overdue':>9}{'waiting':>9}  "
+        f"{'last load (UTC)':<18}{'next run (UTC)':<16}"
     )
     lines = [header]
+    waiting = _waiting(journal_path)
     try:
         with read_only(warehouse_path, READ_WAIT_SECONDS) as conn:
             tables = _tables(conn)
             for vendor in vendors:
                 window = rows = finished = None
-                quarantined = pending = in_doubt = 0
+                quarantined = pending = in_doubt = overdue = 0
                 if LOAD_LOG in tables:
                     window, finished = conn.execute(
                         f"select max(window_start), max(finished_at) from {LOAD_LOG} "
@@ -73,19 +92,20 @@ def vendor_status(
                         f"select count(*) from {QUARANTINE} where vendor = ?", [vendor]
                     ).fetchone()
                 if LEDGER in tables:
-                    pending, in_doubt = conn.execute(
+                    pending, in_doubt, overdue = conn.execute(
                         f"select count(*) filter (where status not in "
                         f"(select unnest(?::varchar[]))), "
-                        f"count(*) filter (where status = 'in_doubt') "
+                        f"count(*) filter (where status = 'in_doubt'), "
+                        f"count(*) filter (where status = 'failed' and reason like ?) "
                         f"from {LEDGER} where vendor = ?",
-                        [list(NOT_POLLED), vendor],
+                        [list(NOT_POLLED), TIMED_OUT_LIKE, vendor],
                     ).fetchone()
                 nxt = next_daily_run(crons[vendor], now) if vendor in crons else None
                 lines.append(
                     f"{vendor:<11}{'yes' if vendor in enabled else 'no':<9}"
                     f"{window.date().isoformat() if window else '-':<13}"
                     f"{rows if rows is not None else '-':>7}{quarantined:>13}{pending:>9}"
-                    f"{in_doubt:>10}  "
+                    f"{in_doubt:>10}{overdue:>9}{waiting.get(vendor, 0):>9}  "
                     f"{finished.strftime('%Y-%m-%d %H:%M') if finished else '-':<18}"
                     f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-':<16}"
                 )

@@ -28,6 +28,7 @@ from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, ensure_manifest
 from pipeline.runner import StepFailure, run_pipeline
 
 DAY = date(2026, 3, 23)
+VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -78,6 +79,9 @@ def reset_sandbox(sandbox_server: SandboxServer) -> None:
     cqa.post_limit = SlidingWindowLimit(100_000)
     cqa.now = lambda: datetime(2026, 3, 23, 12, 0, 0)
     sandbox_server.voxxi.reset()
+    sandbox_server.exotel.reset()
+    # Exotel's retries of a webhook, sooner than its own: the tests wait for them.
+    sandbox_server.exotel.retry_delay_seconds = 0.2
 
 
 @pytest.fixture
@@ -87,6 +91,7 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     kore, evaluagent, cqa = sandbox_server.kore, sandbox_server.evaluagent, sandbox_server.cqa
     yield sandbox_server
     sandbox_server.voxxi.reset()
+    sandbox_server.exotel.reset()
     cqa.faults.reset()
     kore.faults.reset()
     evaluagent.faults.reset()
@@ -171,6 +176,9 @@ def configure_warehouse_env(
     monkeypatch.setenv("VOXXI_INBOX_PATH", str(home / "voxxi_inbox"))
     monkeypatch.setenv("VOXXI_BACKOFF_INITIAL_SECONDS", "0.05")
     monkeypatch.setenv("VOXXI_TIMEOUT_SECONDS", "1.5")
+    monkeypatch.setenv("EXOTEL_INBOX_PATH", str(home / "exotel_inbox"))
+    monkeypatch.setenv("EXOTEL_BACKOFF_INITIAL_SECONDS", "0.05")
+    monkeypatch.setenv("EXOTEL_TIMEOUT_SECONDS", "1.5")
 
 
 def _empty(folder: Path) -> None:
@@ -205,8 +213,6 @@ def only_vendor(prefix: str, monkeypatch: pytest.MonkeyPatch, warehouse: Warehou
     import os
 
     for name in list(os.environ):
-        if name.startswith(("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_")) and not name.startswith(
-            prefix
-        ):
+        if name.startswith(VENDOR_PREFIXES) and not name.startswith(prefix):
             monkeypatch.delenv(name)
     return warehouse

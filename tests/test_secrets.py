@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import DAY
+from tests.conftest import DAY, VENDOR_PREFIXES
 
 CLI = str(Path(sys.executable).with_name("qa-warehouse"))
 
@@ -48,7 +48,16 @@ def _secrets(sandbox, env: dict[str, str]) -> dict[str, str]:
         "EvaluAgent Basic header": base64.b64encode(basic.encode()).decode(),
         "CQA_API_KEY": env["CQA_API_KEY"],
         "VOXXI_API_TOKEN": env["VOXXI_API_TOKEN"],
+        "EXOTEL_API_TOKEN": env["EXOTEL_API_TOKEN"],
+        "EXOTEL_API_KEY": env["EXOTEL_API_KEY"],
+        "EXOTEL_WEBHOOK_SECRET": env["EXOTEL_WEBHOOK_SECRET"],
+        "Exotel Basic header": base64.b64encode(
+            f"{env['EXOTEL_API_KEY']}:{env['EXOTEL_API_TOKEN']}".encode()
+        ).decode(),
     }
+    # The signatures of the callback URLs, made from the webhook secret.
+    for number, request in enumerate(sandbox.exotel.requests):
+        found[f"Exotel callback signature {number}"] = request["callback_url"].rsplit("sig=")[-1]
     for number, token in enumerate(t for t in sandbox.kore.tokens_seen if t):
         found[f"Kore JWT {number}"] = token
     return found
@@ -66,8 +75,9 @@ def test_secrets_appear_nowhere_even_when_vendors_echo_them(
     warehouse, sandbox, caplog, capfd, monkeypatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    for vendor in (sandbox.kore, sandbox.evaluagent, sandbox.cqa, sandbox.voxxi):
+    for vendor in (sandbox.kore, sandbox.evaluagent, sandbox.cqa, sandbox.voxxi, sandbox.exotel):
         vendor.echo_credentials = True
+    _exotel_call(Path(os.environ["EXOTEL_INBOX_PATH"]), "secretcall1")
     # Faults make the clients log retries and quarantine bodies, among them proxy pages that
     # echo the credential; wrong credentials then make every vendor answer 401 with it.
     sandbox.kore.faults.script("500", "429_retry_after_seconds", "truncated", "html_echo")
@@ -76,11 +86,19 @@ def test_secrets_appear_nowhere_even_when_vendors_echo_them(
     assert warehouse.run(DAY) == []
     right = dict(os.environ)
     wrong = dict(right)
-    for name in ("KORE_CLIENT_SECRET", "EVALUAGENT_SECRET_KEY", "CQA_API_KEY", "VOXXI_API_TOKEN"):
+    for name in (
+        "KORE_CLIENT_SECRET",
+        "EVALUAGENT_SECRET_KEY",
+        "CQA_API_KEY",
+        "VOXXI_API_TOKEN",
+        "EXOTEL_API_TOKEN",
+    ):
         wrong[name] = right[name] + "-rotated-wrong"
         monkeypatch.setenv(name, wrong[name])
+    _exotel_call(Path(os.environ["EXOTEL_INBOX_PATH"]), "secretcall2")
     failures = warehouse.run(DAY)
-    assert {f.vendor for f in failures} >= {"kore", "evaluagent", "cqa", "voxxi"}
+    assert {f.vendor for f in failures} >= {"kore", "evaluagent", "cqa", "voxxi", "exotel"}
+    assert len(sandbox.exotel.requests) == 1, "the first call was asked about, with a signature"
 
     captured = capfd.readouterr()
     haystacks = {
@@ -100,24 +118,25 @@ def test_secrets_appear_nowhere_even_when_vendors_echo_them(
     _assert_nowhere(secrets, haystacks)
 
 
-@pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa", "voxxi"])
+def _exotel_call(inbox: Path, call_sid: str) -> None:
+    """A call in ExoVoiceAnalyze's inbox, so that the run sends a request with the key."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / f"{call_sid}.ndjson").write_text(f'{{"call_sid": "{call_sid}"}}\n')
+
+
+@pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa", "voxxi", "exotel"])
 def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) -> None:
     simulated = {
         "kore": sandbox.kore,
         "evaluagent": sandbox.evaluagent,
         "cqa": sandbox.cqa,
         "voxxi": sandbox.voxxi,
+        "exotel": sandbox.exotel,
     }
     simulated[vendor].echo_credentials = True
-    prefix = {"kore": "KORE_", "evaluagent": "EVALUAGENT_", "cqa": "CQA_", "voxxi": "VOXXI_"}[
-        vendor
-    ]
+    prefix = f"{vendor.upper()}_"
     env = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("KORE_", "EVALUAGENT_", "CQA_"))
-        },
+        **{k: v for k, v in os.environ.items() if not k.startswith(VENDOR_PREFIXES)},
         **{k: v for k, v in sandbox.env().items() if k.startswith(prefix)},
         "QA_WAREHOUSE_PATH": str(tmp_path / "w.duckdb"),
         "QA_ANALYTICS_PATH": str(tmp_path / "a.duckdb"),
@@ -128,8 +147,13 @@ def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) 
         "kore": "KORE_CLIENT_SECRET",
         "evaluagent": "EVALUAGENT_SECRET_KEY",
         "cqa": "CQA_API_KEY",
+        "voxxi": "VOXXI_API_TOKEN",
+        "exotel": "EXOTEL_API_TOKEN",
     }[vendor]
     env[secret_name] = "wrong-" + env[secret_name]
+    if vendor == "exotel":
+        env["EXOTEL_INBOX_PATH"] = str(tmp_path / "exotel_inbox")
+        _exotel_call(tmp_path / "exotel_inbox", "clicall1")
     result = subprocess.run(
         [CLI, "run", "--start", DAY.isoformat(), "--end", DAY.isoformat(), "--verbose"],
         cwd=tmp_path,
@@ -139,11 +163,17 @@ def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) 
         timeout=600,
     )
     assert result.returncode == 1
-    assert "credentials" in result.stderr or "API key" in result.stderr, result.stderr[-2000:]
+    assert any(hint in result.stderr for hint in ("credentials", "API key", "EXOTEL_API_KEY")), (
+        result.stderr[-2000:]
+    )
     secrets = {secret_name: env[secret_name]}
     if vendor == "evaluagent":
         basic = f"{env['EVALUAGENT_ACCESS_KEY_ID']}:{env[secret_name]}"
         secrets["EvaluAgent Basic header"] = base64.b64encode(basic.encode()).decode()
+    if vendor == "exotel":
+        basic = f"{env['EXOTEL_API_KEY']}:{env[secret_name]}"
+        secrets["Exotel Basic header"] = base64.b64encode(basic.encode()).decode()
+        secrets["EXOTEL_WEBHOOK_SECRET"] = env["EXOTEL_WEBHOOK_SECRET"]
     if vendor == "kore":
         secrets.update({f"Kore JWT {n}": t for n, t in enumerate(sandbox.kore.tokens_seen) if t})
     _assert_nowhere(

@@ -10,9 +10,14 @@
 {%- endmacro %}
 
 {# One entity of every enabled vendor (`int_<vendor>__<entity>`), stacked by column name:
-   a vendor without a column leaves it NULL. `columns` selects and orders them. #}
-{% macro union_vendor_models(entity, columns=none) -%}
-    {%- set vendors = enabled_vendors() -%}
+   a vendor without a column leaves it NULL. `columns` selects and orders them; `among`
+   names a var listing the vendors that have the entity (`scoring_vendors`...), when not
+   every vendor does. #}
+{% macro union_vendor_models(entity, columns=none, among=none) -%}
+    {%- set vendors = [] -%}
+    {%- for vendor in enabled_vendors() -%}
+        {%- if among is none or vendor in var(among) -%}{%- do vendors.append(vendor) -%}{%- endif -%}
+    {%- endfor -%}
     {%- if not vendors -%}
         {{ exceptions.raise_compiler_error("no vendor is enabled: check the `vendors` and `using_<vendor>` vars") }}
     {%- endif -%}

@@ -28,8 +28,10 @@ class Endpoint:
     `records_path` (a JSON path into a page) and `known_keys` let a check report keys the
     vendor started sending that staging does not know (schema drift). An endpoint of
     `record_rows` stores one row per record instead of one per page. An endpoint of
-    `results` holds what a vendor answered about submissions (an analysis polled, a webhook
-    received): one row per submission and version of its answer, appended, never a window."""
+    `results` holds what a vendor answered about submissions when asked (an analysis
+    polled): one row per submission and version of its answer, appended, never a window. An
+    endpoint of `deliveries` holds what a vendor posted to our webhook receiver: one row per
+    delivery, keyed by the vendor's id of it."""
 
     vendor: str
     name: str
@@ -37,6 +39,7 @@ class Endpoint:
     known_keys: frozenset[str] = frozenset()
     record_rows: bool = False
     results: bool = False
+    deliveries: bool = False
 
     @property
     def table(self) -> str:
@@ -124,6 +127,9 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpo
         if endpoint.results:
             conn.execute(_results_ddl(endpoint.table))
             continue
+        if endpoint.deliveries:
+            conn.execute(_deliveries_ddl(endpoint.table))
+            continue
         if endpoint.record_rows:
             _migrate_to_record_rows(conn, endpoint)
         conn.execute(_raw_ddl(endpoint.table, record_rows=endpoint.record_rows))
@@ -172,6 +178,27 @@ def _results_ddl(table: str) -> str:
             payload json not null using compression zstd,
             payload_hash varchar not null,
             extracted_at timestamp not null,
+            run_id varchar not null
+        )
+    """
+
+
+def _deliveries_ddl(table: str) -> str:
+    # `payload` is the body exactly as received when it was JSON; a form body keeps its text
+    # in `form_body` and its fields, as an object, in `payload`.
+    return f"""
+        create table if not exists {table} (
+            delivery_key varchar primary key,
+            vendor varchar not null,
+            endpoint varchar not null,
+            submission_key varchar,
+            reference varchar,
+            content_type varchar,
+            payload json not null using compression zstd,
+            form_body varchar,
+            received_at timestamp not null,
+            copies integer not null,
+            landed_at timestamp not null,
             run_id varchar not null
         )
     """

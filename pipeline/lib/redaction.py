@@ -13,8 +13,12 @@ _SENSITIVE_PARAM = re.compile(r"(key|token|secret|password|signature|auth|jwt)",
 class Redactor:
     """Replaces every known secret value, and the sensitive parts of URLs, with a mask."""
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(
+        self, secrets: Iterable[str | None] = (), patterns: Iterable[re.Pattern[str]] = ()
+    ) -> None:
         self._secrets: set[str] = set()
+        # Secrets known by their form rather than their value (a signature made per request).
+        self._patterns = list(patterns)
         for secret in secrets:
             self.add(secret)
 
@@ -26,6 +30,8 @@ class Redactor:
     def text(self, value: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             value = value.replace(secret, MASK)
+        for pattern in self._patterns:
+            value = pattern.sub(MASK, value)
         return value
 
     def url(self, url: str) -> str:

@@ -29,6 +29,12 @@ class WarehouseSettings(BaseSettings):
     rate_state_path: Path | None = None
     # A weekly re-pull of this many days catches what vendors change weeks later.
     deep_lookback_days: int = Field(default=35, ge=1, le=400)
+    # What the webhook receiver accepted, until the pipeline lands it (pipeline/lib/receive/):
+    # beside the warehouse by default. The receiver and the pipeline must name the same file.
+    webhook_journal_path: Path | None = None
+    # The receiver's bounds: a body larger is refused (413), one slower is cut off (408).
+    receiver_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    receiver_body_timeout_seconds: float = Field(default=10.0, gt=0)
     # Where a failed run is announced (pipeline/lib/alerts.py), and the UI to link to.
     alert_webhook_url: str | None = None
     alert_command: str | None = None
@@ -38,6 +44,11 @@ class WarehouseSettings(BaseSettings):
         if self.rate_state_path is not None:
             return self.rate_state_path.expanduser().resolve()
         return self.warehouse_path.with_name(self.warehouse_path.name + ".ratelimits.sqlite")
+
+    def webhook_journal(self) -> Path:
+        if self.webhook_journal_path is not None:
+            return self.webhook_journal_path.expanduser().resolve()
+        return self.warehouse_path.expanduser().resolve().with_name("webhooks.sqlite3")
 
     def absolute(self) -> WarehouseSettings:
         # dbt runs with its own working directory, so every consumer must see the same file.

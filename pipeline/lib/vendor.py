@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from dagster import ConfigurableResource, DailyPartitionsDefinition, Definitions, EnvVar
 from pydantic import Field, ValidationError
@@ -21,6 +21,9 @@ from pydantic_settings.exceptions import SettingsError
 
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.settings import WarehouseSettings
+
+if TYPE_CHECKING:
+    from pipeline.lib.receive.source import WebhookSource
 
 MASK = "***"
 
@@ -82,8 +85,12 @@ class VendorSettings(ConfigurableResource):
         try:
             validated = cls(**values)
         except ValidationError as exc:
+            # A field's error names its variable; a rule across fields names its own.
             errors = [
-                f"{cls.variable(str(error['loc'][0]))}: {error['msg']}" for error in exc.errors()
+                f"{cls.variable(str(error['loc'][0]))}: {error['msg']}"
+                if error["loc"]
+                else error["msg"].removeprefix("Value error, ")
+                for error in exc.errors()
             ]
             raise VendorConfigError("; ".join(errors)) from None
         as_env_vars = set(cls.required_fields()) | set(cls.secret_fields())
@@ -122,7 +129,9 @@ class Vendor:
     vendor has one, does the work of a whole run (lists refreshed whole, submissions,
     polling) before the days. A vendor that lists nothing by day (one we submit calls to)
     has only the latter. `freshness` is the endpoint whose yesterday must have landed by
-    06:00 UTC."""
+    06:00 UTC. `webhook`, for a vendor that posts its results, builds what the webhook
+    receiver needs of it from the environment (None when it is not configured there): the
+    receiver runs apart from the pipeline and needs none of the vendor's other settings."""
 
     name: str
     label: str
@@ -132,6 +141,7 @@ class Vendor:
     daily_job: str | None = None
     once_job: str | None = None
     freshness: Endpoint | None = None
+    webhook: Callable[[Mapping[str, str]], WebhookSource | None] | None = None
 
     def is_enabled(self, env: Mapping[str, str] | None = None) -> bool:
         """True when every required variable is set, False when none is; raises

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount
 
 from qa_sandbox.cqa import CqaSandbox
 from qa_sandbox.evaluagent import EvaluAgentSandbox
+from qa_sandbox.exotel import ExotelSandbox
 from qa_sandbox.kore import KoreSandbox
 from qa_sandbox.voxxi import VoxxiSandbox
 
@@ -41,8 +42,15 @@ class SandboxServer:
         self.evaluagent = EvaluAgentSandbox()
         self.cqa = CqaSandbox()
         self.voxxi = VoxxiSandbox()
+        self.exotel = ExotelSandbox()
         # The sandbox's one list of vendors: a new vendor's simulator is added here.
-        self.vendors: list[SimulatedVendor] = [self.kore, self.evaluagent, self.cqa, self.voxxi]
+        self.vendors: list[SimulatedVendor] = [
+            self.kore,
+            self.evaluagent,
+            self.cqa,
+            self.voxxi,
+            self.exotel,
+        ]
         app = Starlette(routes=[Mount(v.prefix, routes=v.routes()) for v in self.vendors])
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -81,6 +89,16 @@ class SandboxServer:
             writer = getattr(vendor, "demo_inbox", None)
             if writer is not None:
                 env.update(writer(root / type(vendor).__name__.lower(), days))
+        return env
+
+    def callback_env(self, receiver_url: str) -> dict[str, str]:
+        """The variables that point the vendors that post their results at a webhook
+        receiver listening on `receiver_url`."""
+        env: dict[str, str] = {}
+        for vendor in self.vendors:
+            callbacks = getattr(vendor, "callback_env", None)
+            if callbacks is not None:
+                env.update(callbacks(receiver_url))
         return env
 
     def remove_rate_limits(self) -> None:

@@ -329,10 +329,7 @@ class SubmissionRun:
             overdue = [i for i in items if i.submitted_at and i.submitted_at < cutoff]
             hours = timeout.total_seconds() / 3600
             self._apply(
-                [
-                    Update(i.key, "failed", reason=f"no result {hours:g} hours after it was sent")
-                    for i in overdue
-                ]
+                [Update(i.key, "failed", reason=ledger.timed_out_reason(hours)) for i in overdue]
             )
             self.counts["timed_out"] += len(overdue)
             items = [i for i in items if i not in overdue]

@@ -27,6 +27,14 @@ from pipeline.lib.raw_schema import RAW_SCHEMA, transaction
 from pipeline.lib.windows import utc_now
 
 LEDGER = f"{RAW_SCHEMA}.submissions"
+# The reason a submission is failed with when its result never came (a SQL LIKE pattern).
+TIMED_OUT_LIKE = "no result % hours after it was sent"
+
+
+def timed_out_reason(hours: float) -> str:
+    return TIMED_OUT_LIKE.replace("%", f"{hours:g}")
+
+
 FINAL = ("completed", "failed", "duplicate")
 # Statuses the poll leaves alone: not yet sent, or sent with an outcome nobody knows.
 NOT_POLLED = ("rejected", "sending", "in_doubt", "resubmit", *FINAL)
@@ -250,6 +258,23 @@ def unfinished(conn: duckdb.DuckDBPyConnection, vendor: str) -> list[LedgerItem]
         "vendor = ? and status not in (select unnest(?::varchar[]))",
         [vendor, list(NOT_POLLED)],
     )
+
+
+def find(
+    conn: duckdb.DuckDBPyConnection,
+    vendor: str,
+    *,
+    key: str | None = None,
+    vendor_id: str | None = None,
+) -> LedgerItem | None:
+    """The submission of this key, or failing that the one the vendor gave this id."""
+    for column, value in (("submission_key", key), ("vendor_id", vendor_id)):
+        if value is None:
+            continue
+        found = _items(conn, f"vendor = ? and {column} = ?", [vendor, value])
+        if found:
+            return found[0]
+    return None
 
 
 def to_resubmit(conn: duckdb.DuckDBPyConnection, vendor: str) -> list[LedgerItem]:

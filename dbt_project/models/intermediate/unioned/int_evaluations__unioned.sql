@@ -1,2 +1,2 @@
 -- Every vendor's evaluations in one shape, before keys and agents are attached.
-{{ union_vendor_models('evaluations') }}
+{{ union_vendor_models('evaluations', among='scoring_vendors') }}

@@ -1,0 +1,18 @@
+"""Exotel ExoVoiceAnalyze: insights requested for the calls of an inbox, their results
+received by webhook."""
+
+from pipeline.exotel.assets import ENDPOINTS
+from pipeline.exotel.definitions import SYNC_JOB, exotel_definitions
+from pipeline.exotel.resources import ExotelResource
+from pipeline.exotel.webhooks import webhook_source
+from pipeline.lib.vendor import Vendor
+
+VENDOR = Vendor(
+    name="exotel",
+    label="Exotel ExoVoiceAnalyze",
+    settings=ExotelResource,
+    endpoints=ENDPOINTS,
+    definitions=exotel_definitions,
+    once_job=SYNC_JOB,
+    webhook=webhook_source,
+)

@@ -1,0 +1,118 @@
+"""ExoVoiceAnalyze raw assets: insights requested for the calls of the inbox, and the results
+Exotel posted to the receiver, landed from its journal."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from pipeline.exotel.resources import ExotelResource
+from pipeline.exotel.submit import ExotelSubmitter
+from pipeline.exotel.webhooks import WEBHOOKS, ExotelWebhooks
+from pipeline.lib.receive.journal import Journal
+from pipeline.lib.receive.land import land_deliveries
+from pipeline.lib.submit.asset import IN_DOUBT, OVERDUE, run_submissions, submission_check_specs
+from pipeline.lib.submit.flow import Inbox
+from pipeline.lib.warehouse import WarehouseResource, api_pool
+
+ENDPOINTS = (WEBHOOKS,)
+REQUESTS_KEY = AssetKey(["raw", "exotel", "requests"])
+UNMATCHED = "no_unmatched_deliveries"
+
+COMMON = {"group_name": "exotel", "kinds": {"python", "duckdb"}, "pool": api_pool("exotel")}
+
+
+def _submitter(exotel: ExotelResource) -> ExotelSubmitter:
+    return ExotelSubmitter(exotel.client(), timedelta(hours=exotel.result_timeout_hours))
+
+
+def build_exotel_assets(journal_path: Path) -> list[AssetsDefinition]:
+    @asset(
+        key=REQUESTS_KEY,
+        check_specs=submission_check_specs(REQUESTS_KEY, [IN_DOUBT]),
+        description=(
+            "ExoVoiceAnalyze asked for the insights of each new call of the inbox, one "
+            "request each, recorded in raw.submissions before it is sent; its callback URL "
+            "carries the request's task and a signature the receiver checks."
+        ),
+        **COMMON,
+    )
+    def exotel_requests(
+        context: AssetExecutionContext, exotel: ExotelResource, duckdb: WarehouseResource
+    ) -> MaterializeResult:
+        submitter = _submitter(exotel)
+        try:
+            return run_submissions(
+                context, duckdb, submitter, Inbox(Path(exotel.inbox_path)), poll=False
+            )
+        finally:
+            submitter.client.close()
+
+    @asset(
+        key=WEBHOOKS.asset_key,
+        deps=[REQUESTS_KEY],
+        check_specs=[
+            *submission_check_specs(WEBHOOKS.asset_key, [OVERDUE]),
+            AssetCheckSpec(
+                UNMATCHED,
+                asset=WEBHOOKS.asset_key,
+                description="Authenticated deliveries that name no request of ours (kept in "
+                "raw.quarantine, tried again by every landing).",
+            ),
+        ],
+        description=(
+            "What Exotel posted to the webhook receiver, moved from its journal into "
+            f"{WEBHOOKS.table} exactly as received, once per job; requests still without a "
+            "result after EXOTEL_RESULT_TIMEOUT_HOURS are failed."
+        ),
+        **COMMON,
+    )
+    def exotel_webhooks(
+        context: AssetExecutionContext, exotel: ExotelResource, duckdb: WarehouseResource
+    ) -> MaterializeResult:
+        with Journal(journal_path) as journal:
+            landed = land_deliveries(
+                duckdb.get_connection,
+                journal,
+                ExotelWebhooks(exotel.webhook_secret),
+                context.run_id,
+            )
+            waiting_unmatched = journal.counts("exotel").get("unmatched", 0)
+        if landed["unmatched"]:
+            context.log.warning(
+                f"exotel: {landed['unmatched']} deliveries name no request of ours; "
+                "see raw.quarantine"
+            )
+        submitter = _submitter(exotel)
+        try:
+            polled = run_submissions(context, duckdb, submitter, None, submit=False)
+        finally:
+            submitter.client.close()
+        metadata = {
+            **(polled.metadata or {}),
+            **{f"deliveries_{k}": MetadataValue.int(v) for k, v in sorted(landed.items())},
+        }
+        return MaterializeResult(
+            metadata=metadata,
+            check_results=[
+                *(polled.check_results or []),
+                AssetCheckResult(
+                    check_name=UNMATCHED,
+                    passed=waiting_unmatched == 0,
+                    severity=AssetCheckSeverity.WARN,
+                    metadata={"unmatched": MetadataValue.int(waiting_unmatched)},
+                ),
+            ],
+        )
+
+    return [exotel_requests, exotel_webhooks]

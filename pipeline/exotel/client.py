@@ -1,0 +1,121 @@
+"""ExoVoiceAnalyze client: ask for a call's insights. There is nothing to fetch back: Exotel
+posts the results to the callback URL (`pipeline/lib/receive/`). Both of Exotel's error
+shapes are read: `ResponseData` (this API's own) and `RestException` (the platform's, on a
+rate limit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from pipeline.exotel.models import InsightsRequested
+from pipeline.exotel.resources import ExotelResource
+from pipeline.lib.http import (
+    AuthenticationError,
+    ClientRequestError,
+    MaybeSentError,
+    RateBudget,
+    RetryableError,
+    VendorHttp,
+    VendorHTTPError,
+)
+from pipeline.lib.receive.callback import SIGNATURE_PATTERN, SignedCallback
+from pipeline.lib.redaction import Redactor
+
+
+def _message(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    data = body.get("ResponseData") or body.get("RestException")
+    if isinstance(data, dict):
+        parts = [str(data.get(k)) for k in ("Message", "Description") if data.get(k)]
+        return ": ".join(parts)
+    return str(body.get("reason") or body.get("message") or "")
+
+
+def _status(response: httpx.Response, body: Any) -> int:
+    """The status Exotel means: its body's `http_code` when the HTTP status says less."""
+    status = response.status_code
+    if status < 400 and isinstance(body, dict):
+        code = body.get("http_code")
+        if isinstance(code, int) and code >= 400:
+            return code
+    return status
+
+
+def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
+    status = _status(response, body)
+    if status < 400:
+        return None
+    text = f"{label}: HTTP {status}: {_message(body) or 'no message'}"
+    if status in (401, 403):
+        return AuthenticationError(
+            f"{text} (check EXOTEL_API_KEY, EXOTEL_API_TOKEN and that ExoVoiceAnalyze is "
+            "enabled for EXOTEL_ACCOUNT_SID)",
+            status=status,
+        )
+    if status == 429 or status >= 500:
+        return RetryableError(text, status=status)
+    return ClientRequestError(text, status=status)
+
+
+class ExotelClient:
+    def __init__(self, config: ExotelResource) -> None:
+        self.config = config
+        self.callback = SignedCallback("exotel", config.webhook_secret)
+        self.redactor = Redactor(
+            [config.api_key, config.api_token, config.webhook_secret], [SIGNATURE_PATTERN]
+        )
+        self.http = VendorHttp(
+            "exotel",
+            config.base_url,
+            budget=RateBudget(config.requests_per_minute, config.rate_period_seconds),
+            budget_scope=f"exotel:{config.account_sid}",
+            auth=(config.api_key, config.api_token),
+            headers={"Content-Type": "application/json"},
+            redactor=self.redactor,
+            timeout=config.timeout_seconds,
+            max_attempts=config.max_attempts,
+            backoff_initial=config.backoff_initial_seconds,
+            classify=_classify,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def request_insights(self, call_sid: str, task: str) -> InsightsRequested:
+        """POST .../Calls/{call_sid}/ExoVoiceAnalyze.json: charged and not idempotent, so
+        retried only when it surely never arrived."""
+        body: dict[str, Any] = {
+            "task_id": task,
+            "callback_url": self.callback.url(self.config.callback_url, task),
+            "insight_tasks": self.config.tasks,
+        }
+        if "categorise" in self.config.tasks:
+            body["categories"] = self.config.category_list
+        response = self.http.request_json(
+            "POST",
+            f"Accounts/{self.config.account_sid}/Calls/{call_sid}/ExoVoiceAnalyze.json",
+            json_body=body,
+            what=f"insights of call {call_sid}",
+            create=True,
+        )
+        try:
+            answer = InsightsRequested.read(response.data)
+        except ValueError as exc:
+            # It was accepted (2xx) but says nothing we can use: it may have been queued.
+            raise MaybeSentError(
+                f"exotel insights of call {call_sid}: unreadable answer: {exc}",
+                status=response.status,
+            ) from None
+        if answer.success is False:
+            raise ClientRequestError(
+                f"exotel insights of call {call_sid}: refused: {answer.reason or 'no reason'}"
+            )
+        if answer.job is None:
+            raise MaybeSentError(
+                f"exotel insights of call {call_sid}: no job in the answer",
+                status=response.status,
+            )
+        return answer

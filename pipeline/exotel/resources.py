@@ -1,0 +1,100 @@
+"""ExoVoiceAnalyze's settings, declared once: read from `EXOTEL_*` variables and used as its
+resource."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from pydantic import Field, field_validator, model_validator
+
+from pipeline.lib.vendor import VendorSettings, secret
+
+if TYPE_CHECKING:
+    from pipeline.exotel.client import ExotelClient
+
+# The insights ExoVoiceAnalyze can be asked for.
+INSIGHT_TASKS = ("summarization", "sentiment", "categorise", "transcript")
+
+
+def split_list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+class ExotelResource(VendorSettings):
+    """An Exotel account allowed ExoVoiceAnalyze, and where its results are posted back."""
+
+    env_prefix = "EXOTEL_"
+
+    base_url: str = Field(
+        description="e.g. https://api.exotel.com/v1 (Mumbai: https://api.in.exotel.com/v1)"
+    )
+    account_sid: str = Field(description="the account's SID")
+    api_key: str = secret(description="the API key (Basic auth user)")
+    api_token: str = secret(description="the API token (Basic auth password)")
+    callback_url: str = Field(
+        description="the public URL at which Exotel reaches the receiver's /webhooks/exotel"
+    )
+    webhook_secret: str = secret(description="signs each request's callback URL")
+    inbox_path: str = Field(default="data/exotel_inbox", description="calls to analyse")
+    insight_tasks: str = Field(
+        default="summarization,sentiment,transcript",
+        description=f"comma-separated, from {', '.join(INSIGHT_TASKS)}",
+    )
+    categories: str | None = Field(
+        default=None, description="comma-separated; required when `categorise` is asked"
+    )
+    # No result this long after the request: the request is failed (a late result still
+    # lands and completes it) and the run's check says so.
+    result_timeout_hours: float = Field(default=24.0, gt=0)
+    # Exotel's Voice APIs allow 200 requests a minute per account.
+    requests_per_minute: int = Field(default=200, ge=1)
+    rate_period_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_initial_seconds: float = Field(default=0.5, gt=0)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("inbox_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        # Dagster runs steps from other working directories than the one that read the setting.
+        return str(Path(value).expanduser().resolve())
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if len(value) < 16:
+            raise ValueError("use at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("insight_tasks")
+    @classmethod
+    def _known_tasks(cls, value: str) -> str:
+        tasks = split_list(value)
+        unknown = [task for task in tasks if task not in INSIGHT_TASKS]
+        if not tasks or unknown:
+            raise ValueError(
+                f"{', '.join(unknown) or 'no task'}: choose from {', '.join(INSIGHT_TASKS)}"
+            )
+        return ",".join(tasks)
+
+    @model_validator(mode="after")
+    def _categories_with_categorise(self) -> Self:
+        if "categorise" in split_list(self.insight_tasks) and not split_list(self.categories):
+            raise ValueError(
+                "EXOTEL_CATEGORIES is required when EXOTEL_INSIGHT_TASKS has `categorise`"
+            )
+        return self
+
+    @property
+    def tasks(self) -> list[str]:
+        return split_list(self.insight_tasks)
+
+    @property
+    def category_list(self) -> list[str]:
+        return split_list(self.categories)
+
+    def client(self) -> ExotelClient:
+        from pipeline.exotel.client import ExotelClient
+
+        return ExotelClient(self)
