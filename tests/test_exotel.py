@@ -122,8 +122,10 @@ def _job_of(warehouse: Warehouse, call_sid: str) -> str:
 
 
 def test_calls_reach_the_marts_once_with_what_exotel_reported(exotel, receiver, sandbox) -> None:
-    # Every result posted twice (a retry after a lost answer), one call without a recording.
+    # Every result posted twice (a retry after a lost answer), one call without a recording;
+    # held until the requests are all sent.
     sandbox.exotel.duplicate_every = 1
+    sandbox.exotel.hold_deliveries = threading.Event()
     _calls(
         "calls",
         {
@@ -146,6 +148,7 @@ def test_calls_reach_the_marts_once_with_what_exotel_reported(exotel, receiver, 
     assert request["categories"] == CATEGORIES.split(",")
     assert request["task_id"].startswith("qaw-call")
     assert "sig=" in request["callback_url"] and "ref=qaw-" in request["callback_url"]
+    sandbox.exotel.hold_deliveries.set()
     _settle(sandbox)
     posts = [a for a in sandbox.exotel.attempts if a.status == 200]
     assert len(posts) == 2 * len(calls), "every result posted twice, both answered 200"
@@ -164,12 +167,18 @@ def test_calls_reach_the_marts_once_with_what_exotel_reported(exotel, receiver, 
         )
     }
     assert set(rows) == calls, "every call once"
-    for call in calls - {"call0003norec"}:
-        expected = sandbox.exotel.result(jobs[call])["sentiment"]["sentiment"].lower()
-        assert rows[call][:3] == ("completed", None, expected)
+    failed = {call for call in calls if sandbox.exotel.fails(call)}
+    assert "call0003norec" in failed and len(failed) < len(calls) - 2
+    for call in calls:
+        posted = sandbox.exotel.result(jobs[call])
+        if call in failed:
+            # A failure names no task_id: matched through its signed callback URL.
+            assert "task_id" not in posted
+            assert rows[call][:3] == ("failed", "Forbidden to access recording url of call", None)
+        else:
+            expected = posted["sentiment"]["sentiment"].lower()
+            assert rows[call][:3] == ("completed", None, expected)
         assert rows[call][5] == f"qaw-{call}"
-    # A failure names no task_id: matched through its signed callback URL.
-    assert rows["call0003norec"][:2] == ("failed", "Forbidden to access recording url of call")
     assert str(rows["call0001"][3]) == "2026-03-23 04:45:00", "IST start time in UTC"
     assert str(rows["call0003norec"][3]) == "2026-03-23 09:00:00", "no offset: UTC"
     amara = exotel.scalar(
@@ -189,9 +198,10 @@ def test_calls_reach_the_marts_once_with_what_exotel_reported(exotel, receiver, 
             "where vendor = 'exotel'"
         )
     }
-    assert set(insights) == calls - {"call0003norec"}
-    posted = sandbox.exotel.result(jobs["call0002"])
-    assert insights["call0002"] == (
+    assert set(insights) == calls - failed
+    completed = sorted(calls - failed)[0]
+    posted = sandbox.exotel.result(jobs[completed])
+    assert insights[completed] == (
         posted["summary"]["summary"],
         posted["sentiment"]["sentiment"].lower(),
         posted["sentiment"]["confidence"],
@@ -476,11 +486,15 @@ def test_a_form_body_lands_with_its_fields(exotel, receiver, sandbox) -> None:
 def test_a_request_whose_answer_was_lost_is_never_sent_again(exotel, receiver, sandbox) -> None:
     # Exotel queues the job but answers after our client gave up: in doubt, not re-sent.
     sandbox.exotel.create_delay_seconds = 3.0
+    sandbox.exotel.hold_deliveries = threading.Event()
     _calls("calls", {"call_sid": "calld1"})
     result = _sync(exotel)
     assert not _check(result, "no_submissions_in_doubt").passed
     assert _ledger(exotel)["calld1"][0] == "in_doubt"
+    _sync(exotel)
+    assert len(sandbox.exotel.requests) == 1, "in doubt: not sent again"
     sandbox.exotel.create_delay_seconds = 0.0
+    sandbox.exotel.hold_deliveries.set()
     _settle(sandbox)
     # Its result still came, naming the task in its signed URL: that settles the doubt.
     _sync(exotel)
@@ -534,7 +548,16 @@ def test_the_sensor_lands_what_the_receiver_took(exotel, receiver, sandbox) -> N
     sandbox.exotel.hold_deliveries = threading.Event()
     _calls("calls", {"call_sid": "calls1"})
     _sync(exotel)
-    sensor = build_defs().get_sensor_def("exotel_deliveries")
+    # A deployment's first full build has run: the land job builds what deliveries feed.
+    defs = build_defs()
+    build = defs.resolve_job_def("build_and_publish").execute_in_process(
+        instance=exotel.instance, raise_on_error=False
+    )
+    assert build.success
+    assert exotel.query(
+        "select processing_status from marts.fct_interaction where vendor = 'exotel'"
+    ) == [("queued",)]
+    sensor = defs.resolve_sensor_def("exotel_deliveries")
     assert sensor.job_name == "exotel_land"
     idle = sensor(build_sensor_context())
     assert idle.skip_message and "no exotel delivery waiting" in idle.skip_message
@@ -543,13 +566,15 @@ def test_the_sensor_lands_what_the_receiver_took(exotel, receiver, sandbox) -> N
     result = sensor(build_sensor_context())
     (request,) = result.run_requests
     assert sensor(build_sensor_context(cursor=result.cursor)).skip_message
-    ran = (
-        build_defs()
-        .resolve_job_def("exotel_land")
-        .execute_in_process(instance=exotel.instance, raise_on_error=False)
+    ran = defs.resolve_job_def("exotel_land").execute_in_process(
+        instance=exotel.instance, raise_on_error=False
     )
     assert ran.success
-    assert exotel.scalar("select count(*) from marts.fct_interaction where vendor = 'exotel'") == 1
+    expected = "failed" if sandbox.exotel.fails("calls1") else "completed"
+    assert exotel.query(
+        "select processing_status from marts.fct_interaction where vendor = 'exotel'"
+    ) == [(expected,)]
+    assert not [a for a in ran.asset_materializations_for_node("raw__exotel__requests")]
     assert request.run_key.startswith("exotel-deliveries-")
 
 

@@ -20,9 +20,15 @@ def exotel_definitions(ctx: VendorContext) -> Definitions:
             define_asset_job(
                 SYNC_JOB, selection=AssetSelection.assets(REQUESTS_KEY, WEBHOOKS.asset_key)
             ),
-            # The deliveries landed, and every model (and the publish) they feed.
+            # The deliveries landed, and every model (and the publish) fed by them or by
+            # the requests' ledger, without sending requests.
             define_asset_job(
-                LAND_JOB, selection=AssetSelection.assets(WEBHOOKS.asset_key).downstream()
+                LAND_JOB,
+                selection=AssetSelection.assets(WEBHOOKS.asset_key).downstream()
+                | (
+                    AssetSelection.assets(REQUESTS_KEY).downstream()
+                    - AssetSelection.assets(REQUESTS_KEY)
+                ),
             ),
         ],
         schedules=[

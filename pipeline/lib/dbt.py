@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema
+from pipeline.lib.submit.ledger import ensure_ledger
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -120,6 +121,7 @@ def build_dbt_assets(endpoints: Iterable[Endpoint]):
         with duckdb.exclusive():
             with duckdb.get_connection() as conn:
                 ensure_raw_schema(conn, endpoints)
+                ensure_ledger(conn)
             # Unit tests check the models' SQL, not the data: they run in the test suite
             # (tests/test_dbt_unit_tests.py), not in every scheduled build.
             invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)

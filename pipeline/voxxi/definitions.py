@@ -27,11 +27,14 @@ def voxxi_definitions(ctx: VendorContext) -> Definitions:
                     SUBMISSIONS_KEY, CALL_ANALYSES.asset_key, AGENTS.asset_key
                 ),
             ),
-            # The models fed by the analyses (and the publish), not the vendor itself.
+            # The models fed by the analyses or the ledger (and the publish), not the vendor
+            # itself.
             define_asset_job(
                 MARTS_JOB,
-                selection=AssetSelection.assets(CALL_ANALYSES.asset_key).downstream()
-                - AssetSelection.assets(CALL_ANALYSES.asset_key),
+                selection=AssetSelection.assets(
+                    CALL_ANALYSES.asset_key, SUBMISSIONS_KEY
+                ).downstream()
+                - AssetSelection.assets(CALL_ANALYSES.asset_key, SUBMISSIONS_KEY),
             ),
         ],
         schedules=[

@@ -187,7 +187,7 @@ class Journal:
                 """
                 select vendor, case when landed_at is null then 'waiting' else outcome end,
                        count(*)
-                from deliveries group by all
+                from deliveries group by 1, 2
                 """
             ).fetchall()
         counts: dict[str, dict[str, int]] = {}

@@ -7,6 +7,8 @@ select
     {{ channel_label('channel_type') }} as channel,
     cast(null as varchar) as direction,
     coalesce(interaction_started_at, created_at) as started_at,
+    -- The vendor sent it (Kore alone sometimes does not: int_kore__conversations).
+    cast(null as varchar) as started_at_source,
     duration_seconds,
     language,
     cast(null as varchar) as queue_name,

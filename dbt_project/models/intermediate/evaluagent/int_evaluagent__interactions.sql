@@ -7,6 +7,8 @@ select
     {{ channel_label('contacts.channel') }} as channel,
     cast(null as varchar) as direction,
     contacts.contact_date as started_at,
+    -- The vendor sent it (Kore alone sometimes does not: int_kore__conversations).
+    cast(null as varchar) as started_at_source,
     contacts.handling_time_seconds as duration_seconds,
     cast(null as varchar) as language,
     cast(null as varchar) as queue_name,

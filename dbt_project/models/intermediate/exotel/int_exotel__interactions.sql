@@ -8,6 +8,7 @@ select
     'voice' as channel,
     cast(null as varchar) as direction,
     started_at,
+    cast(null as varchar) as started_at_source,
     cast(null as integer) as duration_seconds,
     -- Exotel transcribes any language into English; the call's own is not reported.
     cast(null as varchar) as language,

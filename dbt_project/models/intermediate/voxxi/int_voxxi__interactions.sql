@@ -8,6 +8,7 @@ select
     'voice' as channel,
     cast(null as varchar) as direction,
     created_at as started_at,
+    cast(null as varchar) as started_at_source,
     duration_seconds,
     cast(null as varchar) as language,
     cast(null as varchar) as queue_name,

@@ -1,7 +1,7 @@
 -- Calls ExoVoiceAnalyze was asked about, as the submission ledger holds them: the inbox row
 -- sent, the job Exotel queued, and where the request stands. One row per call.
 with source as (
-    select * from {{ source('landing', 'submissions') }}
+    select * from {{ source('exotel', 'requests') }}
     where vendor = 'exotel'
 ),
 

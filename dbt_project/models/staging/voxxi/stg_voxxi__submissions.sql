@@ -1,7 +1,7 @@
 -- Calls submitted to Voxxi, as the submission ledger holds them: what was sent and where it
 -- stands. One row per submission.
 with source as (
-    select * from {{ source('landing', 'submissions') }}
+    select * from {{ source('voxxi', 'submissions') }}
     where vendor = 'voxxi'
 ),
 
