@@ -21,6 +21,7 @@ VENDOR_ASSETS = {
     "evaluagent": ["evaluations", "evaluation_details", "users", "groups"],
     "cqa": ["analyses", "analysis_details", "interactions", "submissions"],
     "voxxi": ["submissions", "call_analyses", "agents"],
+    "exotel": ["requests", "webhooks"],
 }
 MAIN_ASSET = {
     "kore": "raw/kore/rawdata",

@@ -17,7 +17,7 @@ from pipeline.vendors import VENDOR_NAMES, VENDORS
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE = ROOT / "pipeline"
 # The core: what builds, runs and reports on any set of vendors.
-CORE_FILES = ("build.py", "runner.py", "status.py", "lib/settings.py")
+CORE_FILES = ("build.py", "runner.py", "status.py", "receiver.py", "lib/settings.py")
 
 
 def _vendor_env(sandbox_server, name: str) -> dict[str, str]:

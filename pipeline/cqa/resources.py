@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
 
@@ -17,6 +16,7 @@ class CqaResource(VendorSettings):
     """An Exotel CQA account; the API key goes in `X-API-Key`."""
 
     env_prefix = "CQA_"
+    local_paths = ("inbox_path",)
 
     base_url: str = Field(description="e.g. https://cqa.exotel.com/cqa, used exactly as given")
     account_id: str
@@ -32,12 +32,6 @@ class CqaResource(VendorSettings):
     column_mapping: dict[str, str] = Field(
         default_factory=dict, description="inbox CSV header -> CQA canonical column"
     )
-
-    @field_validator("inbox_path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        # Dagster runs steps from other working directories than the one that read the setting.
-        return str(Path(value).expanduser().resolve())
 
     def client(self) -> CqaClient:
         from pipeline.cqa.client import CqaClient

@@ -3,7 +3,6 @@ resource."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from pydantic import Field, field_validator, model_validator
@@ -25,6 +24,7 @@ class ExotelResource(VendorSettings):
     """An Exotel account allowed ExoVoiceAnalyze, and where its results are posted back."""
 
     env_prefix = "EXOTEL_"
+    local_paths = ("inbox_path",)
 
     base_url: str = Field(
         description="e.g. https://api.exotel.com/v1 (Mumbai: https://api.in.exotel.com/v1)"
@@ -53,12 +53,6 @@ class ExotelResource(VendorSettings):
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
-
-    @field_validator("inbox_path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        # Dagster runs steps from other working directories than the one that read the setting.
-        return str(Path(value).expanduser().resolve())
 
     @field_validator("webhook_secret")
     @classmethod

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from dagster import ConfigurableResource, DailyPartitionsDefinition, Definitions, EnvVar
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import EnvSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
@@ -48,6 +49,21 @@ class VendorSettings(ConfigurableResource):
     the other knobs as the values validated here."""
 
     env_prefix: ClassVar[str]
+    # Fields naming a file or folder on this machine: made absolute where they are read,
+    # since Dagster runs steps from other working directories than the one that read them.
+    local_paths: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absolute_paths(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {
+                name: str(Path(value).expanduser().resolve())
+                if name in cls.local_paths and isinstance(value, str) and value
+                else value
+                for name, value in values.items()
+            }
+        return values
 
     @classmethod
     def variable(cls, field: str) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
 
@@ -17,6 +16,7 @@ class VoxxiResource(VendorSettings):
     """A Voxxi workspace's API key."""
 
     env_prefix = "VOXXI_"
+    local_paths = ("inbox_path",)
 
     base_url: str = Field(
         description="e.g. https://app.voxxi.ai/api/external/v1, used exactly as given"
@@ -33,12 +33,6 @@ class VoxxiResource(VendorSettings):
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
-
-    @field_validator("inbox_path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        # Dagster runs steps from other working directories than the one that read the setting.
-        return str(Path(value).expanduser().resolve())
 
     def client(self) -> VoxxiClient:
         from pipeline.voxxi.client import VoxxiClient
