@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install browser demo test lint format bench dev clean
+.PHONY: install browser demo test test-fast lint format bench dev docs clean
 
 install: $(VENV)/.installed
 
@@ -35,8 +35,14 @@ format: install
 bench: install
 	$(BIN)/python bench/run.py
 
+# The Dagster UI on the project's instance (dagster_home/, where `make demo` ran), with the
+# built-in sandbox started and every vendor pointed at it.
 dev: install
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/qa-warehouse dev
+
+# dbt's documentation site, beside the analyst copy (data/docs/index.html).
+docs: install
+	$(BIN)/qa-warehouse docs
 
 clean:
 	rm -rf $(VENV) data dbt_project/target dbt_project/logs

@@ -11,6 +11,7 @@ import os
 from collections.abc import Sequence
 
 from dagster import (
+    AssetsDefinition,
     AssetSelection,
     Definitions,
     build_sensor_for_freshness_checks,
@@ -20,7 +21,7 @@ from dagster import (
 )
 
 from pipeline.lib.alerts import build_run_failure_alerts
-from pipeline.lib.dbt import build_dbt_assets, dbt_cli
+from pipeline.lib.dbt import build_dbt_assets, dbt_cli, source_specs
 from pipeline.lib.http import use_shared_rate_state
 from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
@@ -80,6 +81,7 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
             "analytics": AnalyticsResource(
                 warehouse_path=str(settings.warehouse_path),
                 analytics_path=str(settings.analytics_path),
+                parquet_path=settings.parquet_path,
             ),
         },
         schedules=[
@@ -105,4 +107,11 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
         # One process writes the DuckDB file at a time; see the concurrency pools in README.
         executor=in_process_executor,
     )
-    return Definitions.merge(core, *vendor_defs)
+    merged = Definitions.merge(core, *vendor_defs)
+    written = {
+        key
+        for definition in [*core.assets, *(a for d in vendor_defs for a in d.assets or [])]  # type: ignore[union-attr]
+        if isinstance(definition, AssetsDefinition)
+        for key in definition.keys
+    }
+    return Definitions.merge(merged, Definitions(assets=source_specs(written)))

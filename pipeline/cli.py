@@ -1,103 +1,362 @@
-"""`qa-warehouse`: demo, run, status, quarantine, resubmit, sandbox and receiver."""
+"""`qa-warehouse`: load the QA vendors into the warehouse, and look after it.
 
-from __future__ import annotations
+Exit status: 0 when everything asked for succeeded, 1 when a run (or part of one) failed, 2
+for a usage or configuration error. Library warnings and tools' logs stay off the terminal
+(dbt's and Dagster's go to a log file, named at the end) unless `--verbose`.
+"""
 
-import argparse
+import contextlib
+import importlib.metadata
 import importlib.util
 import logging
 import os
+import re
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
 
-from pipeline.lib.vendor import VendorConfigError
-from pipeline.vendors import VENDOR_NAMES
+import click
+import typer
+from rich.console import Console
 
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # How long the demo waits for the analyses of the calls it submitted.
 DEMO_SETTLE_SECONDS = 60.0
 
+app = typer.Typer(
+    name="qa-warehouse",
+    help=__doc__,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+quarantine_app = typer.Typer(
+    help="What could not be used: list it, or try it again after a fix.",
+    no_args_is_help=True,
+)
+app.add_typer(quarantine_app, name="quarantine")
 
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a YYYY-MM-DD date") from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa-warehouse", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    demo = commands.add_parser("demo", help="run everything against the built-in sandbox")
-    demo.add_argument("--days", type=int, default=7, help="how many past UTC days to load")
-
-    run = commands.add_parser("run", help="load UTC days from the configured vendors")
-    run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
-    run.add_argument("--end", type=_day, required=True, help="last day (inclusive), YYYY-MM-DD")
-    run.add_argument("--vendor", action="append", choices=VENDOR_NAMES, help="only this vendor")
-
-    commands.add_parser("status", help="per vendor: last window, rows, quarantine, pending work")
-
-    resubmit = commands.add_parser(
-        "resubmit",
-        help="send in-doubt submissions again on the next run (check the vendor first)",
-    )
-    resubmit.add_argument("--vendor", required=True, choices=VENDOR_NAMES)
-    resubmit.add_argument("--key", help="only this submission key (default: all in doubt)")
-
-    quarantine = commands.add_parser(
-        "quarantine", help="what could not be used: list it, or retry it after a fix"
-    )
-    actions = quarantine.add_subparsers(dest="action", required=True)
-    listing = actions.add_parser("list", help="open items (with --all, resolved ones too)")
-    listing.add_argument("--vendor", choices=VENDOR_NAMES)
-    listing.add_argument("--all", action="store_true", help="resolved items too")
-    replay = actions.add_parser(
-        "replay", help="pull the days of open items again and re-check inbox rows"
-    )
-    replay.add_argument("--vendor", choices=VENDOR_NAMES)
-
-    sandbox = commands.add_parser("sandbox", help="serve the vendor sandbox alone")
-    sandbox.add_argument("--port", type=int, default=8765)
-    sandbox.add_argument(
-        "--kore-bulk-day",
-        action="append",
-        default=[],
-        metavar="DAY=COUNT",
-        help="serve COUNT Kore conversations on DAY from a template (the benchmark's windows)",
-    )
-    sandbox.add_argument(
-        "--no-rate-limits", action="store_true", help="switch every vendor's rate limit off"
-    )
-
-    receiver = commands.add_parser(
-        "receiver", help="the webhook receiver: vendors post their results to /webhooks/<vendor>"
-    )
-    receiver.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    receiver.add_argument("--port", type=int, default=8780)
-
-    for sub in (demo, run):
-        sub.add_argument("--verbose", action="store_true", help="show Dagster's step logs")
-    return parser
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show dbt's and Dagster's own logs.")
+]
 
 
-def _report(failures: list, analytics_path: str) -> int:
+class UsageProblem(Exception):
+    """A mistake in how the command was called or configured: one line, exit status 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qa-warehouse {importlib.metadata.version('qa-warehouse')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Load the QA vendors into the warehouse, and look after it."""
+
+
+# --- quiet by default -------------------------------------------------------------------------
+
+
+def _quiet_warnings() -> None:
+    """Library warnings are for the project's developers, not for its users."""
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from dagster import BetaWarning, PreviewWarning, SupersessionWarning
+
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", module=r"dagster(_dbt)?(\.|$)")
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record is emitted: during a quiet run, the
+    log file (`_tool_output`)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def _logging(verbose: bool) -> None:
+    """Our own notes as plain lines on standard error; libraries' to the run's log file
+    (to the terminal when verbose)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("qa-warehouse: %(message)s"))
+    ours = logging.getLogger("pipeline")
+    ours.handlers[:] = [handler]
+    ours.setLevel(logging.INFO if verbose else logging.WARNING)
+    ours.propagate = False
+    libraries = _CurrentStderr()
+    libraries.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [libraries]
+    root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def _tool_output(verbose: bool, log_path: Path) -> Iterator[None]:
+    """dbt's per-model lines and Dagster's step logs: to the terminal when verbose, else to
+    `log_path`. dbt writes colour codes only to a terminal."""
+    if verbose and sys.stdout.isatty():
+        yield
+        return
+    os.environ["DBT_USE_COLORS"] = "false"
+    if verbose:
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        log_path.open("a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+        contextlib.redirect_stderr(log),
+    ):
+        yield
+
+
+def _dbt_summary(log_path: Path) -> str | None:
+    """dbt's own last line of totals (`PASS=... WARN=... ERROR=... SKIP=...`), if it wrote one."""
+    if not log_path.exists():
+        return None
+    found = re.findall(r"Done\. (PASS=\d+ WARN=\d+ ERROR=\d+ SKIP=\d+[^\n]*)", log_path.read_text())
+    return found[-1].strip() if found else None
+
+
+def _log_path() -> Path:
+    from pipeline.lib.settings import WarehouseSettings
+
+    warehouse = WarehouseSettings().absolute().warehouse_path
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return warehouse.parent / "logs" / f"qa-warehouse-{stamp}.log"
+
+
+def _run_and_report(work, verbose: bool) -> int:  # type: ignore[no-untyped-def]
+    """Run `work(progress, log_level)` (a run of the pipeline), quietly unless verbose, then
+    print the failures, dbt's totals and the summary of the marts."""
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.progress import progress_for
     from pipeline.summary import marts_summary
 
+    log_path = _log_path()
+    progress = progress_for(Console(file=sys.stdout))
+    try:
+        with _tool_output(verbose, log_path):
+            failures = work(progress, "INFO")
+    finally:
+        progress.close()
     if failures:
-        print("qa-warehouse: some work failed:", file=sys.stderr)
+        typer.echo(f"{len(failures)} step(s) failed:", err=True)
         for failure in failures:
-            print(f"  - {failure}", file=sys.stderr)
-    if os.path.exists(analytics_path):
-        print(marts_summary(analytics_path))
-    return 1 if failures else 0
+            typer.echo(f"  - {failure}", err=True)
+    summary = _dbt_summary(log_path)
+    if summary:
+        typer.echo(f"dbt build: {summary}")
+    if log_path.exists():
+        typer.echo(f"Logs of dbt and Dagster: {log_path}")
+    analytics = WarehouseSettings().absolute().analytics_path
+    if analytics.exists():
+        typer.echo("")
+        typer.echo(marts_summary(analytics))
+    return EXIT_FAILED if failures else EXIT_OK
 
 
-def _resubmit(vendor: str, key: str | None) -> int:
+# --- commands ---------------------------------------------------------------------------------
+
+
+def _days_back(days: int) -> tuple[date, date]:
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    return yesterday - timedelta(days=max(days, 1) - 1), yesterday
+
+
+def _need_sandbox() -> None:
+    if importlib.util.find_spec("qa_sandbox") is None:
+        raise UsageProblem(
+            "the vendor sandbox is not installed; install it with `pip install -e ./sandbox` "
+            "from the project's folder (`make install` does)"
+        )
+
+
+@app.command(
+    epilog="Example: `qa-warehouse demo --days 3`. The analyst copy and the report land in "
+    "`data/` (QA_ANALYTICS_PATH); `make dev` then shows the demo's runs in the Dagster UI."
+)
+def demo(
+    days: Annotated[int, typer.Option(min=1, max=60, help="How many past UTC days to load.")] = 7,
+    verbose: Verbose = False,
+) -> int:
+    """Run everything against the built-in vendor sandbox: load, build, publish, summarise."""
+    _need_sandbox()
+    from qa_sandbox.server import SandboxServer
+
+    from pipeline.lib.receive.app import ReceiverServer
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.receiver import build_receiver
+    from pipeline.runner import run_pipeline
+
+    start, end = _days_back(days)
+    with SandboxServer() as server:
+        # The real vendors' per-minute limits would make a local demo crawl: lift them on
+        # both sides (the tests exercise the real limits).
+        server.remove_rate_limits()
+        os.environ.update(server.env(unlimited=True))
+        # Calls for the vendors we submit to, beside the demo's warehouse; the run then
+        # waits, bounded, for their analyses.
+        warehouse = WarehouseSettings().absolute().warehouse_path
+        day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
+        # A receiver of the demo's own, for the vendors that post their results.
+        app_, journal = build_receiver()
+        with journal, ReceiverServer(app_) as receiver:
+            os.environ.update(server.callback_env(receiver.url))
+            typer.echo(f"Sandbox on {server.url}; loading {start} to {end}...")
+            return _run_and_report(
+                lambda progress, level: run_pipeline(
+                    start,
+                    end,
+                    log_level=level,
+                    settle_seconds=DEMO_SETTLE_SECONDS,
+                    progress=progress,
+                ),
+                verbose,
+            )
+
+
+@app.command(
+    epilog="Examples: `qa-warehouse run --start 2026-03-01 --end 2026-03-07`; "
+    "`qa-warehouse run --start 2026-03-23 --end 2026-03-23 --vendor kore --vendor cqa`."
+)
+def run(
+    start: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="First UTC day, YYYY-MM-DD.")
+    ],
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last UTC day (inclusive).")],
+    vendor: Annotated[
+        list[str] | None,
+        typer.Option("--vendor", help="Only this vendor (repeatable); default: every one set up."),
+    ] = None,
+    verbose: Verbose = False,
+) -> int:
+    """Load UTC days from the configured vendors through Dagster, then build and publish."""
+    from pipeline.runner import run_pipeline
+
+    if end < start:
+        raise UsageProblem("--end is before --start")
+    _check_vendors(vendor)
+    return _run_and_report(
+        lambda progress, level: run_pipeline(
+            start.date(), end.date(), vendor, log_level=level, progress=progress
+        ),
+        verbose,
+    )
+
+
+def _check_vendors(names: list[str] | None) -> None:
+    from pipeline.vendors import VENDOR_NAMES
+
+    unknown = [name for name in names or [] if name not in VENDOR_NAMES]
+    if unknown:
+        raise UsageProblem(f"unknown vendor {', '.join(unknown)}; known: {', '.join(VENDOR_NAMES)}")
+
+
+@app.command(epilog="Example: `qa-warehouse status --json | jq '.[] | select(.in_doubt > 0)'`.")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per vendor.")] = False,
+) -> int:
+    """Per vendor: the last day loaded, open quarantine, pending work, the next scheduled run."""
+    from pipeline.build import build_defs
+    from pipeline.instance import cli_instance
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.lib.vendor import enabled_vendors
+    from pipeline.status import (
+        StatusUnavailable,
+        collect_status,
+        render_json,
+        render_table,
+    )
+    from pipeline.vendors import VENDOR_NAMES, VENDORS
+
+    settings = WarehouseSettings().absolute()
+    enabled = enabled_vendors(VENDORS)
+    schedules = _schedule_states(build_defs(), cli_instance())
+    try:
+        statuses = collect_status(
+            settings.warehouse_path,
+            VENDOR_NAMES,
+            enabled,
+            schedules,
+            journal_path=settings.webhook_journal(),
+        )
+    except StatusUnavailable as exc:
+        Console(file=sys.stderr).print(f"qa-warehouse: {exc}", markup=False)
+        return EXIT_FAILED
+    typer.echo(render_json(statuses) if as_json else render_table(statuses))
+    return EXIT_OK
+
+
+def _schedule_states(defs, instance):  # type: ignore[no-untyped-def]
+    """Per vendor, its schedules and whether the instance runs them (off by default)."""
+    from dagster import DefaultScheduleStatus, InstigatorStatus
+
+    from pipeline.status import Schedule
+    from pipeline.vendors import VENDORS
+
+    states = {
+        state.instigator_name: state.status
+        for state in instance.all_instigator_state()
+        if state.instigator_type.value == "SCHEDULE"
+    }
+    result: dict[str, list[Schedule]] = {}
+    for vendor in VENDORS:
+        for schedule in defs.schedules or []:
+            if schedule.job_name not in (vendor.daily_job, vendor.once_job):
+                continue
+            if not isinstance(schedule.cron_schedule, str):
+                continue
+            state = states.get(schedule.name)
+            running = (
+                state == InstigatorStatus.RUNNING
+                if state is not None and state != InstigatorStatus.DECLARED_IN_CODE
+                else schedule.default_status == DefaultScheduleStatus.RUNNING
+            )
+            result.setdefault(vendor.name, []).append(
+                Schedule(schedule.name, schedule.cron_schedule, running)
+            )
+    return result
+
+
+@app.command(
+    epilog="Check at the vendor first that it does not have the submission, then: "
+    "`qa-warehouse resubmit --vendor voxxi --key vx-3f2a...`."
+)
+def resubmit(
+    vendor: Annotated[str, typer.Option(help="The vendor of the submissions.")],
+    key: Annotated[
+        str | None, typer.Option(help="Only this submission key (default: all in doubt).")
+    ] = None,
+) -> int:
+    """Send in-doubt submissions again on the next run."""
     from pipeline.lib.settings import WarehouseSettings
     from pipeline.lib.submit import ledger
     from pipeline.lib.warehouse import connect, exclusive
 
+    _check_vendors([vendor])
     settings = WarehouseSettings().absolute()
     lock = exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds)
     with lock, connect(settings.warehouse_path) as conn:
@@ -105,179 +364,321 @@ def _resubmit(vendor: str, key: str | None) -> int:
         keys = ledger.release_in_doubt(conn, vendor, key)
     if not keys:
         which = f"with key {key!r}" if key else "at all"
-        print(f"qa-warehouse: {vendor} has no submission in doubt {which}", file=sys.stderr)
-        return 2
-    print(f"{vendor}: {len(keys)} submission(s) will be sent again by the next run:")
+        raise UsageProblem(f"{vendor} has no submission in doubt {which}")
+    typer.echo(f"{vendor}: {len(keys)} submission(s) will be sent again by the next run:")
     for item in keys:
-        print(f"  {item}")
-    return 0
+        typer.echo(f"  {item}")
+    return EXIT_OK
 
 
-def _quarantine(args: argparse.Namespace) -> int:
+@quarantine_app.command("list", epilog="Example: `qa-warehouse quarantine list --vendor cqa`.")
+def quarantine_list(
+    vendor: Annotated[str | None, typer.Option(help="Only this vendor.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Resolved items too.")] = False,
+) -> int:
+    """Open items, one line each (with --all, the resolved ones too, and how each was settled)."""
+    from pipeline import quarantine
+    from pipeline.lib.settings import WarehouseSettings
+
+    _check_vendors([vendor] if vendor else None)
+    settings = WarehouseSettings().absolute()
+    rows = quarantine.items(settings.warehouse_path, vendor, include_resolved=all_)
+    typer.echo(quarantine.describe(rows))
+    return EXIT_OK
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(
+    vendor: Annotated[str | None, typer.Option(help="Only this vendor.")] = None,
+    verbose: Verbose = False,
+) -> int:
+    """Pull the days of open items again and re-check refused inbox rows."""
     from pipeline import quarantine
     from pipeline.lib.settings import WarehouseSettings
     from pipeline.runner import run_plans
     from pipeline.vendors import VENDORS
 
+    _check_vendors([vendor] if vendor else None)
     settings = WarehouseSettings().absolute()
-    if args.action == "list":
-        rows = quarantine.items(settings.warehouse_path, args.vendor, include_resolved=args.all)
-        print(quarantine.describe(rows))
-        return 0
-    rows = quarantine.items(settings.warehouse_path, args.vendor)
+    rows = quarantine.items(settings.warehouse_path, vendor)
     plans = quarantine.replay_plans(rows, VENDORS)
     if not plans:
-        print("nothing in quarantine to replay")
-        return 0
+        typer.echo("nothing in quarantine to replay")
+        return EXIT_OK
     for plan in plans:
         days = ", ".join(d.isoformat() for d in plan.days) or "no day"
-        print(f"{plan.vendor.name}: pulling {days} again" + (" and its inbox" if plan.once else ""))
-    try:
-        failures = run_plans(plans)
-    except VendorConfigError as exc:
-        print(f"qa-warehouse: {exc}", file=sys.stderr)
-        return 2
-    still_open = quarantine.items(settings.warehouse_path, args.vendor)
-    print(f"{len(rows) - len(still_open)} settled, {len(still_open)} still open")
-    return _report(failures, str(settings.analytics_path))
+        typer.echo(
+            f"{plan.vendor.name}: pulling {days} again" + (" and its inbox" if plan.once else "")
+        )
+    code = _run_and_report(
+        lambda progress, level: run_plans(plans, log_level=level, progress=progress), verbose
+    )
+    still_open = quarantine.items(settings.warehouse_path, vendor)
+    typer.echo(f"{len(rows) - len(still_open)} settled, {len(still_open)} still open")
+    return code
 
 
-def _receiver(host: str, port: int) -> int:
+@app.command(
+    epilog="Example: `qa-warehouse sandbox --port 8765`, then in another shell the printed "
+    "`export` lines and `qa-warehouse run ...`."
+)
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free one).")] = 8765,
+    kore_bulk_day: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="DAY=COUNT",
+            help="Serve COUNT Kore conversations on DAY from a template (the benchmark's).",
+        ),
+    ] = None,
+    no_rate_limits: Annotated[
+        bool, typer.Option("--no-rate-limits", help="Switch every vendor's rate limit off.")
+    ] = False,
+) -> int:
+    """Serve the simulated vendors alone, on loopback."""
+    _need_sandbox()
+    from qa_sandbox.kore_bulk import BulkDay
+    from qa_sandbox.server import SandboxServer
+
+    bulk: list[tuple[date, int]] = []
+    for spec in kore_bulk_day or []:
+        day, _, count = spec.partition("=")
+        try:
+            bulk.append((date.fromisoformat(day), int(count)))
+        except ValueError:
+            raise UsageProblem(f"--kore-bulk-day {spec!r} is not DAY=COUNT") from None
+    with SandboxServer(port=port) as server:
+        for day, count in bulk:
+            server.kore.bulk_days[day] = BulkDay(day, count)
+        if no_rate_limits:
+            server.remove_rate_limits()
+        typer.echo(f"vendor sandbox on {server.url}; point a vendor at it with:")
+        for name, value in server.env().items():
+            typer.echo(f"  export {name}={value}")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+    return EXIT_OK
+
+
+@app.command(
+    epilog='Behind a TLS reverse proxy in production (README, "The webhook receiver"): '
+    "`qa-warehouse receiver --host 127.0.0.1 --port 8780`."
+)
+def receiver(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8780,
+) -> int:
+    """The webhook receiver: vendors post their results to /webhooks/<vendor>."""
     from pipeline.lib.receive.app import serve
     from pipeline.receiver import build_receiver
 
-    try:
-        app, journal = build_receiver()
-    except VendorConfigError as exc:
-        print(f"qa-warehouse: {exc}", file=sys.stderr)
-        return 2
+    app_, journal = build_receiver()
     # One line per request (its path, never its query: that carries the signature).
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     receiver_log = logging.getLogger("pipeline.receiver")
-    receiver_log.addHandler(handler)
+    receiver_log.handlers[:] = [handler]
     receiver_log.setLevel(logging.INFO)
     receiver_log.propagate = False
-    print(f"webhook receiver on http://{host}:{port}/webhooks/; journal {journal.path}", flush=True)
+    typer.echo(f"webhook receiver on http://{host}:{port}/webhooks/; journal {journal.path}")
+    sys.stdout.flush()
     try:
-        serve(app, host, port)
+        serve(app_, host, port)
     finally:
         journal.close()
-    return 0
+    return EXIT_OK
+
+
+@app.command(
+    epilog="Example: `qa-warehouse report --output /srv/share/qa-scorecard.html`; the publish "
+    "step writes it beside the analyst copy after every build."
+)
+def report(
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Where to write it (default: scorecard.html beside the analyst copy)."),
+    ] = None,
+) -> int:
+    """Write the scorecard report (one HTML page, no network needed) from the analyst copy."""
+    from pipeline.lib.report import default_report_path, write_report
+    from pipeline.lib.settings import WarehouseSettings
+
+    analytics = WarehouseSettings().absolute().analytics_path
+    if not analytics.exists():
+        raise UsageProblem(f"no analyst copy at {analytics}: run `qa-warehouse run` first")
+    path = write_report(analytics, output or default_report_path(analytics))
+    typer.echo(f"report: {path}")
+    return EXIT_OK
+
+
+@app.command(
+    epilog='Examples: `qa-warehouse sql "select * from marts.dim_agent"`; '
+    '`qa-warehouse sql --csv "select * from marts.agent_daily_scorecard" > scores.csv`.'
+)
+def sql(
+    query: Annotated[str, typer.Argument(help="One SQL statement, run read-only.")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+) -> int:
+    """Query the analyst copy (read-only), as an analyst would."""
+    import csv
+    import json
+
+    import duckdb
+
+    from pipeline.lib.settings import WarehouseSettings
+
+    analytics = WarehouseSettings().absolute().analytics_path
+    if not analytics.exists():
+        raise UsageProblem(f"no analyst copy at {analytics}: run `qa-warehouse run` first")
+    with duckdb.connect(str(analytics), read_only=True) as conn:
+        try:
+            relation = conn.sql(query)
+        except duckdb.Error as exc:
+            raise UsageProblem(str(exc).splitlines()[0]) from None
+        if relation is None:
+            return EXIT_OK
+        columns, rows = relation.columns, relation.fetchall()
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif as_json:
+        for row in rows:
+            typer.echo(json.dumps(dict(zip(columns, row, strict=True)), default=str))
+    else:
+        from rich.table import Table
+
+        table = Table(*columns, show_edge=False, header_style="bold")
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console(file=sys.stdout).print(table)
+    return EXIT_OK
+
+
+@app.command(
+    epilog="Example: `qa-warehouse dev` (what `make dev` runs), then open http://127.0.0.1:3000."
+)
+def dev(
+    port: Annotated[int, typer.Option(help="The Dagster UI's port.")] = 3000,
+) -> int:
+    """The Dagster UI on the project's instance, every vendor pointed at the built-in sandbox."""
+    _need_sandbox()
+    import subprocess
+
+    from qa_sandbox.server import SandboxServer
+
+    from pipeline.instance import dagster_home
+    from pipeline.lib.receive.app import ReceiverServer
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.receiver import build_receiver
+
+    home = dagster_home()
+    if home is None:
+        raise UsageProblem("set DAGSTER_HOME to the folder of the instance's dagster.yaml")
+    with SandboxServer() as server:
+        server.remove_rate_limits()
+        os.environ.update(server.env(unlimited=True))
+        warehouse = WarehouseSettings().absolute().warehouse_path
+        start, end = _days_back(3)
+        day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
+        app_, journal = build_receiver()
+        with journal, ReceiverServer(app_) as receiver:
+            os.environ.update(server.callback_env(receiver.url))
+            os.environ["DAGSTER_HOME"] = str(home)
+            typer.echo(
+                f"Sandbox on {server.url}, webhook receiver on {receiver.url}; "
+                f"the Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops everything)."
+            )
+            sys.stdout.flush()
+            workspace = Path(__file__).resolve().parents[1] / "workspace.yaml"
+            command = [
+                str(Path(sys.executable).with_name("dagster")),
+                "dev",
+                "-w",
+                str(workspace),
+                "--port",
+                str(port),
+            ]
+            with contextlib.suppress(KeyboardInterrupt):
+                subprocess.run(command, check=False)
+    return EXIT_OK
+
+
+@app.command(epilog="Example: `qa-warehouse docs`, then open data/docs/index.html.")
+def docs() -> int:
+    """Build dbt's documentation site (models, columns, tests, lineage) beside the analyst
+    copy, as one static page."""
+    import shutil
+    import subprocess
+
+    from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_project
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.lib.warehouse import exclusive
+
+    settings = WarehouseSettings().absolute()
+    if not settings.warehouse_path.exists():
+        raise UsageProblem(
+            f"no warehouse at {settings.warehouse_path}: run `qa-warehouse run` first"
+        )
+    target = Path(dbt_project.project_dir) / dbt_project.target_path / "docs"
+    # dbt reads the warehouse's catalog: it waits its turn like every other reader.
+    with exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds):
+        result = subprocess.run(
+            [
+                DBT_EXECUTABLE,
+                "docs",
+                "generate",
+                "--static",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target),
+            ],
+            env={**os.environ, "QA_WAREHOUSE_PATH": str(settings.warehouse_path)},
+            capture_output=True,
+            text=True,
+        )
+    if result.returncode != 0:
+        Console(file=sys.stderr).print(result.stdout[-2000:] + result.stderr[-2000:], markup=False)
+        return EXIT_FAILED
+    site = settings.analytics_path.parent / "docs" / "index.html"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target / "static_index.html", site)
+    typer.echo(f"dbt documentation: {site}")
+    return EXIT_OK
+
+
+# --- entry point ------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    verbose = getattr(args, "verbose", False)
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("pipeline").setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _quiet_warnings()
+    argv = sys.argv[1:] if argv is None else argv
+    _logging(verbose=any(a in ("-v", "--verbose") for a in argv))
+    from pipeline.lib.vendor import VendorConfigError
 
-    if args.command == "receiver":
-        return _receiver(args.host, args.port)
-
-    if args.command in ("sandbox", "demo") and importlib.util.find_spec("qa_sandbox") is None:
-        print(
-            "qa-warehouse: the vendor sandbox is not installed; install it with "
-            "`pip install -e ./sandbox` from the project's folder (`make install` does)",
-            file=sys.stderr,
-        )
-        return 2
-
-    if args.command == "sandbox":
-        from qa_sandbox.kore_bulk import BulkDay
-        from qa_sandbox.server import SandboxServer
-
-        with SandboxServer(port=args.port) as server:
-            for spec in args.kore_bulk_day:
-                day, _, count = spec.partition("=")
-                server.kore.bulk_days[_day(day)] = BulkDay(_day(day), int(count))
-            if args.no_rate_limits:
-                server.remove_rate_limits()
-            print(f"vendor sandbox on {server.url}; point a vendor at it with:", flush=True)
-            for name, value in server.env().items():
-                print(f"  export {name}={value}", flush=True)
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                return 0
-
-    from pipeline.lib.settings import WarehouseSettings
-    from pipeline.runner import run_pipeline
-
-    if args.command == "status":
-        from pipeline.build import build_defs
-        from pipeline.lib.vendor import enabled_vendors
-        from pipeline.status import vendor_status
-        from pipeline.vendors import VENDORS
-
-        defs = build_defs()
-        crons = {
-            vendor.name: schedule.cron_schedule
-            for vendor in VENDORS
-            for schedule in defs.schedules or []
-            if schedule.job_name == vendor.daily_job and isinstance(schedule.cron_schedule, str)
-        }
-        settings = WarehouseSettings().absolute()
-        print(
-            vendor_status(
-                settings.warehouse_path,
-                crons,
-                VENDOR_NAMES,
-                enabled_vendors(VENDORS),
-                journal_path=settings.webhook_journal(),
-            )
-        )
-        return 0
-
-    if args.command == "resubmit":
-        return _resubmit(args.vendor, args.key)
-
-    if args.command == "quarantine":
-        return _quarantine(args)
-
-    level = "INFO" if verbose else "WARNING"
+    err = Console(file=sys.stderr, highlight=False)
     try:
-        if args.command == "demo":
-            from qa_sandbox.server import SandboxServer
-
-            yesterday = datetime.now(UTC).date() - timedelta(days=1)
-            start = yesterday - timedelta(days=max(args.days, 1) - 1)
-            from pipeline.lib.receive.app import ReceiverServer
-            from pipeline.receiver import build_receiver
-
-            with SandboxServer() as server:
-                # The real vendors' per-minute limits would make a local demo crawl: lift them
-                # on both sides (the tests exercise the real limits).
-                server.remove_rate_limits()
-                os.environ.update(server.env(unlimited=True))
-                # Calls for the vendors we submit to, beside the demo's warehouse; the run
-                # then waits, bounded, for their analyses.
-                warehouse = WarehouseSettings().absolute().warehouse_path
-                days = [start + timedelta(days=n) for n in range((yesterday - start).days + 1)]
-                os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", days))
-                # A receiver of the demo's own, for the vendors that post their results.
-                app, journal = build_receiver()
-                with journal, ReceiverServer(app) as receiver:
-                    os.environ.update(server.callback_env(receiver.url))
-                    print(f"Sandbox on {server.url}; loading {start} to {yesterday}...")
-                    failures = run_pipeline(
-                        start, yesterday, log_level=level, settle_seconds=DEMO_SETTLE_SECONDS
-                    )
-        else:
-            if args.end < args.start:
-                print("qa-warehouse: --end is before --start", file=sys.stderr)
-                return 2
-            failures = run_pipeline(args.start, args.end, args.vendor, log_level=level)
-    except VendorConfigError as exc:
-        print(f"qa-warehouse: {exc}", file=sys.stderr)
-        return 2
-    analytics = WarehouseSettings().absolute().analytics_path
-    return _report(failures, str(analytics))
+        code = app(args=argv, prog_name="qa-warehouse", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("qa-warehouse: stopped", markup=False)
+        return EXIT_FAILED
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        return EXIT_USAGE
+    except (UsageProblem, VendorConfigError) as exc:
+        err.print(f"qa-warehouse: {exc}", markup=False)
+        return EXIT_USAGE
+    return code if isinstance(code, int) else EXIT_OK
 
 
 if __name__ == "__main__":

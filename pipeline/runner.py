@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import DagsterEventType, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from pipeline.build import BUILD_JOB, build_defs
+from pipeline.instance import cli_instance
 from pipeline.lib.settings import WarehouseSettings
 from pipeline.lib.submit import ledger
 from pipeline.lib.vendor import Vendor, enabled_vendors
 from pipeline.lib.warehouse import read_only
 from pipeline.lib.windows import days_between
+from pipeline.progress import RunProgress
 from pipeline.vendors import VENDOR_NAMES, VENDORS
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,6 @@ class StepFailure:
     def __str__(self) -> str:
         where = f"{self.vendor} {self.day}" if self.day else self.vendor
         return f"{where}: {self.reason}"
-
-
-def _instance() -> DagsterInstance:
-    # With DAGSTER_HOME the runs appear in the UI's history; without it they stay in memory.
-    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
 
 
 def failure_reason(result: ExecuteInProcessResult) -> str:
@@ -93,6 +89,7 @@ def run_pipeline(
     log_level: str = "WARNING",
     instance: DagsterInstance | None = None,
     settle_seconds: float = 0.0,
+    progress: RunProgress | None = None,
 ) -> list[StepFailure]:
     """Materialize each vendor's raw partitions from start to end, then build and publish.
 
@@ -100,7 +97,13 @@ def run_pipeline(
     keeps its previous rows and the rest of the warehouse is worth refreshing."""
     days = tuple(days_between(start, end))
     plans = [Plan(vendor, days) for vendor in choose_vendors(vendors)]
-    return run_plans(plans, log_level=log_level, instance=instance, settle_seconds=settle_seconds)
+    return run_plans(
+        plans,
+        log_level=log_level,
+        instance=instance,
+        settle_seconds=settle_seconds,
+        progress=progress,
+    )
 
 
 def _unfinished(vendors: Sequence[Vendor]) -> list[Vendor]:
@@ -122,58 +125,94 @@ def _unfinished(vendors: Sequence[Vendor]) -> list[Vendor]:
     ]
 
 
+def records_landed(result: ExecuteInProcessResult) -> int | None:
+    """The records a day's raw assets landed (the rows of their partitions), or None for a
+    run that lands no day."""
+    counts = [
+        value.value
+        for event in result.get_asset_materialization_events()
+        if event.materialization.partition is not None
+        for name, value in event.materialization.metadata.items()
+        if name == "dagster/row_count" and isinstance(value.value, int)
+    ]
+    return sum(counts) if counts else None
+
+
+class _Runs:
+    """Runs one job at a time on one instance, telling `progress` and collecting failures."""
+
+    def __init__(
+        self,
+        defs: Definitions,
+        instance: DagsterInstance,
+        log_level: str,
+        progress: RunProgress | None,
+    ) -> None:
+        self.defs = defs
+        self.instance = instance
+        self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+        self.progress = progress
+        self.failures: list[StepFailure] = []
+
+    def run(self, job_name: str, vendor: str, day: str | None = None, label: str = "") -> bool:
+        step = label or (f"{vendor} {day}" if day else f"{vendor} (once a run)")
+        if self.progress:
+            self.progress.started(step)
+        result = self.defs.resolve_job_def(job_name).execute_in_process(
+            instance=self.instance,
+            run_config=self.run_config,
+            raise_on_error=False,
+            **({"partition_key": day} if day else {}),
+        )
+        failure = None if result.success else failure_reason(result)
+        if failure is not None:
+            self.failures.append(StepFailure(vendor, day, failure))
+        if self.progress:
+            self.progress.finished(step, records=records_landed(result), failure=failure)
+        return result.success
+
+
 def run_plans(
     plans: Sequence[Plan],
     *,
     log_level: str = "WARNING",
     instance: DagsterInstance | None = None,
     settle_seconds: float = 0.0,
+    progress: RunProgress | None = None,
 ) -> list[StepFailure]:
     """Per vendor its once-a-run work first, then one run per day; then build and publish.
     With `settle_seconds`, the once-a-run work of vendors that still have unfinished
     submissions is run again (they poll) until none has, or that time has passed."""
-    defs = build_defs()
-    instance = instance or _instance()
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    failures: list[StepFailure] = []
+    runs = _Runs(build_defs(), instance or cli_instance(), log_level, progress)
+    if progress:
+        progress.planned(
+            sum(
+                (plan.once and plan.vendor.once_job is not None)
+                + (len(plan.days) if plan.vendor.daily_job else 0)
+                for plan in plans
+            )
+            + 1
+        )
     deadline = time.monotonic() + settle_seconds
     for plan in plans:
         vendor = plan.vendor
         if plan.once and vendor.once_job is not None:
-            result = defs.resolve_job_def(vendor.once_job).execute_in_process(
-                instance=instance, run_config=run_config, raise_on_error=False
-            )
-            if not result.success:
-                failures.append(StepFailure(vendor.name, None, failure_reason(result)))
-        if vendor.daily_job is None:
-            continue
-        job = defs.resolve_job_def(vendor.daily_job)
-        for day in plan.days:
-            result = job.execute_in_process(
-                partition_key=day.isoformat(),
-                instance=instance,
-                run_config=run_config,
-                raise_on_error=False,
-            )
-            if not result.success:
-                failures.append(StepFailure(vendor.name, day.isoformat(), failure_reason(result)))
+            runs.run(vendor.once_job, vendor.name)
+        if vendor.daily_job is not None:
+            for day in plan.days:
+                runs.run(vendor.daily_job, vendor.name, day.isoformat())
     waiting = [p.vendor for p in plans if p.once and p.vendor.once_job is not None]
     while waiting and time.monotonic() < deadline:
         waiting = _unfinished(waiting)
         if not waiting:
             break
         time.sleep(SETTLE_POLL_SECONDS)
-        for vendor in waiting:
+        if progress:
+            progress.planned(len(waiting))
+        for vendor in list(waiting):
             assert vendor.once_job is not None
-            result = defs.resolve_job_def(vendor.once_job).execute_in_process(
-                instance=instance, run_config=run_config, raise_on_error=False
-            )
-            if not result.success:
-                failures.append(StepFailure(vendor.name, None, failure_reason(result)))
+            label = f"{vendor.name} (waiting for analyses)"
+            if not runs.run(vendor.once_job, vendor.name, label=label):
                 waiting = [v for v in waiting if v is not vendor]
-    result = defs.resolve_job_def(BUILD_JOB).execute_in_process(
-        instance=instance, run_config=run_config, raise_on_error=False
-    )
-    if not result.success:
-        failures.append(StepFailure("dbt build and publish", None, failure_reason(result)))
-    return failures
+    runs.run(BUILD_JOB, "dbt build and publish", label="dbt build and publish")
+    return runs.failures

@@ -1,8 +1,14 @@
-"""`qa-warehouse status`: per vendor, what was last loaded and what is still to come."""
+"""`qa-warehouse status`: per vendor, what was last loaded and what is still to come.
+
+Figures come from the warehouse (read through its lock), the webhook journal and the Dagster
+instance (whether each vendor's schedule is running: a schedule that is off has no next run).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +24,36 @@ from pipeline.lib.windows import SNAPSHOT
 READ_WAIT_SECONDS = 10.0
 
 
+class StatusUnavailable(RuntimeError):
+    """The warehouse cannot be read now (none yet, or a run is writing it)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A vendor's main schedule as the Dagster instance has it."""
+
+    name: str
+    cron: str
+    running: bool
+
+
+@dataclass
+class VendorStatus:
+    vendor: str
+    enabled: bool
+    last_day: str | None = None
+    # Rows landed for that day by its last successful load (all the vendor's endpoints).
+    last_day_rows: int | None = None
+    last_load_at: str | None = None
+    open_quarantine: int = 0
+    pending: int = 0
+    in_doubt: int = 0
+    overdue: int = 0
+    waiting_deliveries: int = 0
+    schedules: list[dict[str, object]] = field(default_factory=list)
+    next_run_at: str | None = None
+
+
 def next_daily_run(cron: str, now: datetime) -> datetime:
     """Next run of a daily `M H * * *` schedule (the form every vendor schedule has)."""
     minute, hour, *rest = cron.split()
@@ -25,6 +61,14 @@ def next_daily_run(cron: str, now: datetime) -> datetime:
         raise ValueError(f"not a daily schedule: {cron}")
     candidate = now.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
     return candidate if candidate > now else candidate + timedelta(days=1)
+
+
+def next_run(cron: str, now: datetime) -> datetime | None:
+    """The next tick of a cron schedule, in UTC."""
+    from dagster._utils.schedules import cron_string_iterator
+
+    ticks = cron_string_iterator(now.replace(tzinfo=UTC).timestamp(), cron, "UTC")
+    return next(ticks).astimezone(UTC).replace(tzinfo=None)
 
 
 def _tables(conn: duckdb.DuckDBPyConnection) -> set[str]:
@@ -47,72 +91,154 @@ def _waiting(journal_path: Path | None) -> dict[str, int]:
         }
 
 
+def collect_status(
+    warehouse_path: Path,
+    vendors: Sequence[str],
+    enabled: Sequence[str],
+    schedules: Mapping[str, Sequence[Schedule]] | None = None,
+    now: datetime | None = None,
+    journal_path: Path | None = None,
+) -> list[VendorStatus]:
+    """One `VendorStatus` per vendor; `StatusUnavailable` when the warehouse cannot be read."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    schedules = schedules or {}
+    waiting = _waiting(journal_path)
+    result: list[VendorStatus] = []
+    try:
+        with read_only(warehouse_path, READ_WAIT_SECONDS) as conn:
+            tables = _tables(conn)
+            for vendor in vendors:
+                status = VendorStatus(vendor, vendor in enabled)
+                _fill(conn, tables, status)
+                status.waiting_deliveries = waiting.get(vendor, 0)
+                own = schedules.get(vendor, [])
+                status.schedules = [
+                    {"name": s.name, "cron": s.cron, "running": s.running} for s in own
+                ]
+                upcoming = [next_run(s.cron, now) for s in own if s.running]
+                if upcoming:
+                    status.next_run_at = min(t for t in upcoming if t).strftime("%Y-%m-%d %H:%M")
+                result.append(status)
+    except FileNotFoundError:
+        raise StatusUnavailable(
+            f"no warehouse yet at {warehouse_path}: run `qa-warehouse run` or the demo first"
+        ) from None
+    except WarehouseLockTimeout:
+        raise StatusUnavailable(
+            f"{warehouse_path} is being written by a run right now; try again in a moment"
+        ) from None
+    return result
+
+
+def _fill(conn: duckdb.DuckDBPyConnection, tables: set[str], status: VendorStatus) -> None:
+    vendor = status.vendor
+    if LOAD_LOG in tables:
+        (window,) = conn.execute(
+            f"select max(window_start) from {LOAD_LOG} "
+            "where vendor = ? and status = 'success' and window_start <> ?",
+            [vendor, SNAPSHOT.start],
+        ).fetchone()
+        if window is not None:
+            (rows,) = conn.execute(
+                f"select sum(records) from (select records from {LOAD_LOG} "
+                "where vendor = ? and status = 'success' and window_start = ? "
+                "qualify row_number() over "
+                "(partition by endpoint order by finished_at desc) = 1)",
+                [vendor, window],
+            ).fetchone()
+            status.last_day = window.date().isoformat()
+            status.last_day_rows = int(rows or 0)
+        (last_load,) = conn.execute(
+            f"select max(finished_at) from {LOAD_LOG} where vendor = ? and status = 'success'",
+            [vendor],
+        ).fetchone()
+        if last_load is not None:
+            status.last_load_at = last_load.strftime("%Y-%m-%d %H:%M")
+    if QUARANTINE in tables:
+        (status.open_quarantine,) = conn.execute(
+            f"select count(*) from {QUARANTINE} where vendor = ? and resolved_at is null",
+            [vendor],
+        ).fetchone()
+    if LEDGER in tables:
+        status.pending, status.in_doubt, status.overdue = conn.execute(
+            f"select count(*) filter (where status not in (select unnest(?::varchar[]))), "
+            f"count(*) filter (where status = 'in_doubt'), "
+            f"count(*) filter (where status = 'failed' and reason like ?) "
+            f"from {LEDGER} where vendor = ?",
+            [list(NOT_POLLED), TIMED_OUT_LIKE, vendor],
+        ).fetchone()
+
+
+COLUMNS = (
+    ("vendor", 11, "<"),
+    ("enabled", 8, "<"),
+    ("last day", 11, "<"),
+    ("rows that day", 14, ">"),
+    ("quarantine", 11, ">"),
+    ("pending", 8, ">"),
+    ("in doubt", 9, ">"),
+    ("overdue", 8, ">"),
+    ("waiting", 8, ">"),
+    ("last load (UTC)", 18, ">"),
+    ("next run (UTC)", 18, ">"),
+)
+
+
+def render_table(statuses: Sequence[VendorStatus]) -> str:
+    def line(values: Sequence[object]) -> str:
+        return " ".join(
+            f"{'-' if v is None else v!s:{align}{width}}"
+            for v, (_, width, align) in zip(values, COLUMNS, strict=True)
+        ).rstrip()
+
+    lines = [line([name for name, _, _ in COLUMNS])]
+    for s in statuses:
+        lines.append(
+            line(
+                [
+                    s.vendor,
+                    "yes" if s.enabled else "no",
+                    s.last_day,
+                    s.last_day_rows,
+                    s.open_quarantine,
+                    s.pending,
+                    s.in_doubt,
+                    s.overdue,
+                    s.waiting_deliveries,
+                    s.last_load_at,
+                    s.next_run_at or ("off" if s.schedules else None),
+                ]
+            )
+        )
+    lines += [
+        "",
+        "rows that day: rows landed for the last day loaded; quarantine: open items "
+        "(`qa-warehouse quarantine list`); pending / in doubt / overdue: submissions not "
+        "finished, sent with an unknown outcome, failed for want of a result; waiting: webhook "
+        "deliveries not landed yet; next run: of the vendor's schedules that are running "
+        "(`off`: none is; turn them on in the Dagster UI).",
+    ]
+    return "\n".join(lines)
+
+
+def render_json(statuses: Sequence[VendorStatus]) -> str:
+    return json.dumps([asdict(s) for s in statuses], indent=2)
+
+
 def vendor_status(
     warehouse_path: Path,
-    crons: dict[str, str],
+    crons: Mapping[str, str],
     vendors: Sequence[str],
     enabled: Sequence[str],
     now: datetime | None = None,
     journal_path: Path | None = None,
 ) -> str:
-    """One line per vendor. `pending`: submissions the vendor has not finished; `in doubt`:
-    sent with an unknown outcome; `overdue`: failed for want of a result within the
-    vendor's timeout; `waiting`: webhook deliveries received but not landed yet (or naming
-    no request known yet)."""
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    header = (
-        f"{'vendor':<11}{'enabled':<9}{'last window':<13}{'rows':>7}{'quarantined':>13}"
-        f"{'pending':>9}{'in doubt':>10}{'overdue':>9}{'waiting':>9}  "
-        f"{'last load (UTC)':<18}{'next run (UTC)':<16}"
-    )
-    lines = [header]
-    waiting = _waiting(journal_path)
+    """The table, with every schedule of `crons` taken as running (as a deployment whose
+    daemon runs them); a message instead when the warehouse cannot be read."""
+    schedules = {v: [Schedule(f"{v}_daily", cron, True)] for v, cron in crons.items()}
     try:
-        with read_only(warehouse_path, READ_WAIT_SECONDS) as conn:
-            tables = _tables(conn)
-            for vendor in vendors:
-                window = rows = finished = None
-                quarantined = pending = in_doubt = overdue = 0
-                if LOAD_LOG in tables:
-                    window, finished = conn.execute(
-                        f"select max(window_start), max(finished_at) from {LOAD_LOG} "
-                        "where vendor = ? and status = 'success' and window_start <> ?",
-                        [vendor, SNAPSHOT.start],
-                    ).fetchone()
-                    if window is not None:
-                        (rows,) = conn.execute(
-                            f"select sum(records) from (select records from {LOAD_LOG} "
-                            "where vendor = ? and status = 'success' and window_start = ? "
-                            "qualify row_number() over "
-                            "(partition by endpoint order by finished_at desc) = 1)",
-                            [vendor, window],
-                        ).fetchone()
-                if QUARANTINE in tables:
-                    (quarantined,) = conn.execute(
-                        f"select count(*) from {QUARANTINE} where vendor = ?", [vendor]
-                    ).fetchone()
-                if LEDGER in tables:
-                    pending, in_doubt, overdue = conn.execute(
-                        f"select count(*) filter (where status not in "
-                        f"(select unnest(?::varchar[]))), "
-                        f"count(*) filter (where status = 'in_doubt'), "
-                        f"count(*) filter (where status = 'failed' and reason like ?) "
-                        f"from {LEDGER} where vendor = ?",
-                        [list(NOT_POLLED), TIMED_OUT_LIKE, vendor],
-                    ).fetchone()
-                nxt = next_daily_run(crons[vendor], now) if vendor in crons else None
-                lines.append(
-                    f"{vendor:<11}{'yes' if vendor in enabled else 'no':<9}"
-                    f"{window.date().isoformat() if window else '-':<13}"
-                    f"{rows if rows is not None else '-':>7}{quarantined:>13}{pending:>9}"
-                    f"{in_doubt:>10}{overdue:>9}{waiting.get(vendor, 0):>9}  "
-                    f"{finished.strftime('%Y-%m-%d %H:%M') if finished else '-':<18}"
-                    f"{nxt.strftime('%Y-%m-%d %H:%M') if nxt else '-':<16}"
-                )
-    except FileNotFoundError:
-        return f"no warehouse yet at {warehouse_path}: run `qa-warehouse run` or the demo first"
-    except WarehouseLockTimeout:
-        return f"{warehouse_path} is being written by a run right now; try again in a moment"
-    lines.append("")
-    lines.append("Next runs are those of the daily schedules, when the Dagster daemon runs them.")
-    return "\n".join(lines)
+        return render_table(
+            collect_status(warehouse_path, vendors, enabled, schedules, now, journal_path)
+        )
+    except StatusUnavailable as exc:
+        return str(exc)

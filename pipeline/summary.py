@@ -1,4 +1,5 @@
-"""A terminal summary of the published marts."""
+"""A terminal summary of the published marts: what is there, per vendor, on each vendor's own
+terms (vendors score differently, so no figure mixes them)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ MARTS = (
     "dim_agent",
     "bridge_agent_vendor",
     "fct_interaction",
+    "fct_interaction_insight",
     "fct_evaluation",
     "fct_kpi_score",
     "fct_audit",
@@ -17,41 +19,56 @@ MARTS = (
 )
 
 
-def marts_summary(analytics_path: Path, top: int = 5) -> str:
+def marts_summary(analytics_path: Path, top: int = 3) -> str:
     lines: list[str] = []
     with duckdb.connect(str(analytics_path), read_only=True) as conn:
         published = conn.execute("select published_at from main.publication").fetchone()
         lines.append(
             f"Analyst copy: {analytics_path} (published {published[0]:%Y-%m-%d %H:%M} UTC)"
         )
+        report = analytics_path.parent / "scorecard.html"
+        if report.exists():
+            lines.append(f"Report: {report}")
         lines.append("")
         lines.append(f"{'mart':<24}{'rows':>8}  by vendor")
-        for mart in MARTS:
+        tables = {
+            name
+            for (name,) in conn.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        }
+        for mart in (m for m in MARTS if m in tables):
             (total,) = conn.execute(f"select count(*) from marts.{mart}").fetchone()
-            if mart == "dim_agent":
-                by_vendor = ""
-            else:
+            by_vendor = ""
+            if mart != "dim_agent":
                 rows = conn.execute(
                     f"select vendor, count(*) from marts.{mart} group by vendor order by vendor"
                 ).fetchall()
                 by_vendor = ", ".join(f"{vendor} {count}" for vendor, count in rows)
             lines.append(f"{mart:<24}{total:>8}  {by_vendor}")
-        lines.append("")
-        lines.append(f"Top {top} agents by average score (all vendors):")
         ranked = conn.execute(
             """
-            select a.display_name, e.vendor, count(*) as evaluations,
-                   round(avg(e.score_pct), 1) as avg_score_pct
-            from marts.fct_evaluation e
-            join marts.dim_agent a using (agent_id)
-            where e.score_pct is not null
-            group by a.agent_id, a.display_name, e.vendor
-            order by avg_score_pct desc, evaluations desc
-            limit ?
+            with per_agent as (
+                select s.vendor, a.display_name, sum(s.scored_evaluations) as evaluations,
+                       sum(s.score_pct_sum) / sum(s.scored_evaluations) as score_pct
+                from marts.agent_daily_scorecard s
+                join marts.dim_agent a using (agent_id)
+                group by all
+                having sum(s.scored_evaluations) > 0
+            )
+            select vendor, display_name, evaluations, round(score_pct, 1)
+            from per_agent
+            qualify row_number() over (
+                partition by vendor order by score_pct desc, evaluations desc
+            ) <= ?
+            order by vendor, score_pct desc
             """,
             [top],
         ).fetchall()
-        for name, vendor, evaluations, score in ranked:
+    if ranked:
+        lines.append("")
+        lines.append(f"Best {top} agents of each vendor (score_pct over all their evaluations):")
+        for vendor, name, evaluations, score in ranked:
             name = name or "(no name)"
-            lines.append(f"  {name:<22}{vendor:<12}{evaluations:>5} evaluations  {score:>6}%")
+            lines.append(f"  {vendor:<12}{name:<22}{score:>6}%  of {evaluations} evaluations")
     return "\n".join(lines)

@@ -130,3 +130,26 @@ def test_old_versions_are_kept_for_rollback_and_a_bad_one_is_never_switched_to(
         publish.publish_marts(warehouse, copy, "run-6")
     assert _count(copy) == 5, "analysts keep the last good version"
     assert len(sorted(tmp_path.glob("analytics.*Z.duckdb"))) == publish.KEEP_VERSIONS
+
+
+def test_the_settings_keep_the_link_to_the_analyst_copy(tmp_path, monkeypatch) -> None:
+    """A process started after a publish names the link, not the version it points at: else
+    its publish would switch a link of its own beside that version, and analysts would read
+    through a chain of links that the pruning of old versions breaks."""
+    from pipeline.lib.publish import publish_marts
+    from pipeline.lib.settings import WarehouseSettings
+
+    warehouse = tmp_path / "w.duckdb"
+    _marts_warehouse(warehouse, 3)
+    monkeypatch.setenv("QA_ANALYTICS_PATH", str(tmp_path / "a.duckdb"))
+    for rows in (3, 4, 5):
+        _marts_warehouse(warehouse, rows)
+        # Each publish in a "new process": settings read again after the last switch.
+        analytics = WarehouseSettings().absolute().analytics_path
+        assert analytics == tmp_path / "a.duckdb"
+        publish_marts(warehouse, analytics, f"run-{rows}")
+    link = tmp_path / "a.duckdb"
+    assert link.is_symlink() and not (tmp_path / link.readlink()).is_symlink()
+    assert _count(link) == 5
+    versions = sorted(p.name for p in tmp_path.glob("a.*.duckdb"))
+    assert len(versions) == 3 and all(p.count(".") == 2 for p in versions), versions

@@ -1,8 +1,12 @@
-"""`qa-warehouse` as a user runs it: a real process, a real sandbox on loopback."""
+"""`qa-warehouse` as a user runs it: a real process, a real sandbox on loopback. The demo runs
+once for this file; the commands an analyst or operator runs next read what it left."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,73 +18,253 @@ from pipeline.lib.vendor import VendorConfigError, enabled_vendors
 from pipeline.vendors import VENDORS
 
 CLI = str(Path(sys.executable).parent / "qa-warehouse")
+ROOT = Path(__file__).resolve().parents[1]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+LIBRARY_NOISE = ("Warning", "Traceback", "dagster -", "START sql", "Running with dbt")
 
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KORE_", "QA_", "DAGSTER"))}
-    # The command's own dbt target, never the one the test process parsed for its warehouse.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_", "QA_", "DAGSTER"))
+    }
+    home = tmp_path / "dagster_home"
+    if not home.exists():
+        home.mkdir(parents=True)
+        shutil.copy(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    # The command's own dbt target, never the one the test process parsed for its warehouse;
+    # its own Dagster instance, as the project's dagster_home/ would be for a user.
     env.update(
-        QA_PARTITIONS_START="2026-01-01", QA_DBT_TARGET_PATH=str(tmp_path / "dbt-target"), **extra
+        QA_PARTITIONS_START="2026-01-01",
+        QA_DBT_TARGET_PATH=str(tmp_path / "dbt-target"),
+        DAGSTER_HOME=str(home),
+        **extra,
     )
     return env
 
 
-def test_demo_loads_builds_publishes_and_prints_a_summary(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [CLI, "demo", "--days", "2"],
+def _cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 600):
+    return subprocess.run(
+        [CLI, *args],
         cwd=tmp_path,
-        env=_clean_env(tmp_path),
+        env=env or _clean_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`qa-warehouse demo --days 2` in a fresh folder, as a new user runs it (output piped)."""
+    home = tmp_path_factory.mktemp("demo")
+    return home, _cli(home, "demo", "--days", "2")
+
+
+def test_demo_loads_builds_publishes_and_prints_a_short_summary(demo) -> None:
+    home, result = demo
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "fct_interaction" in result.stdout and "Top 5 agents" in result.stdout
-    analytics = tmp_path / "data" / "analytics.duckdb"
+    out = result.stdout
+    # Quiet: progress lines, dbt's totals in one line, the summary; no tool logs, no colour.
+    assert not ANSI.search(out + result.stderr)
+    for noise in LIBRARY_NOISE:
+        assert noise not in out and noise not in result.stderr, noise
+    assert re.search(r"^\[\d+/\d+\] kore \d{4}-\d{2}-\d{2}: \d+ records$", out, re.M)
+    assert re.search(r"^\[\d+/\d+\] dbt build and publish: ok$", out, re.M)
+    assert re.search(r"^dbt build: PASS=\d+ WARN=\d+ ERROR=0 SKIP=0", out, re.M)
+    assert "fct_interaction" in out and "Best 3 agents of each vendor" in out
+    assert len(out.splitlines()) < 80, out
+    log = re.search(r"^Logs of dbt and Dagster: (.+)$", out, re.M)
+    assert log and "START sql" in Path(log[1]).read_text(), "the details are kept in the log"
+    analytics = home / "data" / "analytics.duckdb"
+    assert (home / "data" / "scorecard.html").exists()
     with duckdb.connect(str(analytics), read_only=True) as conn:
         days = conn.execute(
             "select count(distinct cast(started_at as date)) from marts.fct_interaction "
             "where vendor = 'kore'"
         ).fetchone()[0]
         vendors = conn.execute("select distinct vendor from marts.fct_evaluation").fetchall()
+        interaction_vendors = conn.execute(
+            "select distinct vendor from marts.fct_interaction"
+        ).fetchall()
     assert days == 2
-    assert sorted(v for (v,) in vendors) == ["cqa", "evaluagent", "kore"]
+    assert sorted(v for (v,) in vendors) == ["cqa", "evaluagent", "kore", "voxxi"]
+    assert "exotel" in {v for (v,) in interaction_vendors}, "the demo's receiver took Exotel's"
+
+
+def test_the_demo_runs_are_in_the_dagster_instance(demo) -> None:
+    """The UI of `make dev` (the same DAGSTER_HOME) shows what the demo did."""
+    from dagster import AssetKey, DagsterInstance
+
+    home, _ = demo
+    with DagsterInstance.from_config(str(home / "dagster_home")) as instance:
+        jobs = {run.job_name for run in instance.get_runs()}
+        assert {"kore_raw", "build_and_publish", "exotel_sync"} <= jobs
+        materialized = instance.get_latest_materialization_event(
+            AssetKey(["raw", "kore", "rawdata"])
+        )
+        assert materialized is not None
+        metadata = materialized.asset_materialization.metadata
+        assert metadata["dagster/table_name"].value == "raw.kore__rawdata"
+        assert metadata["dagster/row_count"].value > 0
+        observed = instance.fetch_observations(AssetKey(["marts", "fct_interaction"]), limit=1)
+        assert observed.records[0].asset_observation.metadata["dagster/row_count"].value > 0
+
+
+def test_status_shows_honest_figures_and_json(demo, sandbox) -> None:
+    home, _ = demo
+    # Kore configured in this shell (as it is where the daemon runs), the others not.
+    env = _clean_env(home, **{k: v for k, v in sandbox.env().items() if k.startswith("KORE_")})
+    table = _cli(home, "status", env=env)
+    assert table.returncode == 0, table.stderr
+    header = table.stdout.splitlines()[0]
+    assert "rows that day" in header and "next run (UTC)" in header
+    result = _cli(home, "status", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    statuses = {s["vendor"]: s for s in json.loads(result.stdout)}
+    assert set(statuses) == {"kore", "evaluagent", "cqa", "voxxi", "exotel"}
+    kore = statuses["kore"]
+    assert kore["enabled"] is True and kore["last_day"] and kore["last_day_rows"] > 0
+    assert statuses["cqa"]["enabled"] is False and statuses["cqa"]["last_day_rows"] > 0
+    # Schedules are off in a fresh instance: no next run is promised.
+    assert {s["name"] for s in kore["schedules"]} == {"kore_daily", "kore_deep_weekly"}
+    assert not any(s["running"] for s in kore["schedules"])
+    assert kore["next_run_at"] is None
+    assert statuses["exotel"]["pending"] == 0
+    kore_line = next(line for line in table.stdout.splitlines() if line.startswith("kore"))
+    assert kore_line.split()[-1] == "off"
+
+
+def test_sql_and_report_commands_read_the_analyst_copy(demo) -> None:
+    home, _ = demo
+    result = _cli(
+        home,
+        "sql",
+        "--csv",
+        "select vendor, count(*) as n from marts.fct_interaction group by 1 order by 1",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "vendor,n" and any(line.startswith("kore,") for line in lines)
+    table = _cli(home, "sql", "select count(*) as agents from marts.dim_agent")
+    assert table.returncode == 0 and "agents" in table.stdout
+    bad = _cli(home, "sql", "select * from marts.nothing_here")
+    assert bad.returncode == 2 and "nothing_here" in bad.stderr and "Traceback" not in bad.stderr
+    out = home / "elsewhere" / "report.html"
+    report = _cli(home, "report", "--output", str(out))
+    assert report.returncode == 0 and out.exists()
+    assert "<svg" in out.read_text() and "http://" not in out.read_text().replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
+
+
+def test_published_copy_keeps_the_column_descriptions(demo) -> None:
+    home, _ = demo
+    with duckdb.connect(str(home / "data" / "analytics.duckdb"), read_only=True) as conn:
+        table = conn.execute(
+            "select comment from duckdb_tables() where schema_name = 'marts' "
+            "and table_name = 'agent_daily_scorecard'"
+        ).fetchone()[0]
+        column = conn.execute(
+            "select comment from duckdb_columns() where schema_name = 'marts' "
+            "and table_name = 'agent_daily_scorecard' and column_name = 'score_pct_sum'"
+        ).fetchone()[0]
+        undocumented = conn.execute(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'marts' "
+            "and comment is null"
+        ).fetchall()
+    assert table == "One agent, one UTC day, one vendor."
+    assert column.startswith("Sum of their score_pct; additive.")
+    assert undocumented == [], "every mart column is described"
+
+
+def test_the_readme_queries_answer_on_the_demo(demo) -> None:
+    """The analyst section's example queries run on the analyst copy and find answers."""
+    home, _ = demo
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## For analysts", 1)[1].split("\n## ", 1)[0]
+    queries = re.findall(r"```sql\n(.*?)```", section, re.S)
+    assert len(queries) >= 5
+    with duckdb.connect(str(home / "data" / "analytics.duckdb"), read_only=True) as conn:
+        for query in queries:
+            rows = conn.execute(query).fetchall()
+            assert rows, f"no answer from:\n{query}"
 
 
 def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox) -> None:
     env = _clean_env(
         tmp_path,
-        **sandbox.env(),
+        **{k: v for k, v in sandbox.env().items() if k.startswith("KORE_")},
         QA_WAREHOUSE_PATH=str(tmp_path / "w.duckdb"),
         QA_ANALYTICS_PATH=str(tmp_path / "a.duckdb"),
     )
     env["KORE_CLIENT_SECRET"] = "not-the-right-secret"
-    result = subprocess.run(
-        [CLI, "run", "--start", "2026-03-23", "--end", "2026-03-24"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = _cli(tmp_path, "run", "--start", "2026-03-23", "--end", "2026-03-24", env=env)
     assert result.returncode == 1
     assert "kore 2026-03-23" in result.stderr and "kore 2026-03-24" in result.stderr
     assert "rejected the credentials" in result.stderr
     assert "not-the-right-secret" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_run_with_a_half_configured_vendor_names_the_missing_variable(tmp_path: Path) -> None:
-    env = _clean_env(tmp_path, KORE_BASE_URL="http://127.0.0.1:9", KORE_STREAM_ID="st-1")
-    result = subprocess.run(
-        [CLI, "run", "--start", "2026-03-23", "--end", "2026-03-23"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def test_verbose_shows_the_tools_logs_without_colour_codes(tmp_path: Path, sandbox) -> None:
+    env = _clean_env(
+        tmp_path,
+        **{k: v for k, v in sandbox.env().items() if k.startswith("KORE_")},
+        QA_WAREHOUSE_PATH=str(tmp_path / "w.duckdb"),
+        QA_ANALYTICS_PATH=str(tmp_path / "a.duckdb"),
     )
-    assert result.returncode == 2
-    assert "KORE_CLIENT_SECRET" in result.stderr and "half-configured" in result.stderr
+    result = _cli(tmp_path, "run", "--start", "2026-03-23", "--end", "2026-03-23", "-v", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "START sql" in result.stdout, "dbt's per-model lines"
+    assert not ANSI.search(result.stdout + result.stderr), "no colour codes into a pipe"
+    assert "Warning" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--start", "2026-03-23", "--end", "2026-03-22"], "--end is before --start"),
+        (["run", "--start", "23/03/2026", "--end", "2026-03-23"], "Invalid value for '--start'"),
+        (
+            ["run", "--start", "2026-03-23", "--end", "2026-03-23", "--vendor", "nope"],
+            "unknown vendor nope",
+        ),
+        (["resubmit", "--vendor", "voxxi"], "has no submission in doubt"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_clear_line(tmp_path: Path, args, message) -> None:
+    result = _cli(
+        tmp_path, *args, env=_clean_env(tmp_path, QA_WAREHOUSE_PATH=str(tmp_path / "w.duckdb"))
+    )
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr
+
+
+def test_a_half_configured_vendor_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path, KORE_BASE_URL="http://127.0.0.1:9", KORE_STREAM_ID="st-1")
+    for command in (["run", "--start", "2026-03-23", "--end", "2026-03-23"], ["status"]):
+        result = _cli(tmp_path, *command, env=env, timeout=300)
+        assert result.returncode == 2, (command, result.stderr)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert (
+            len(lines) == 1 and "KORE_CLIENT_SECRET" in lines[0] and "half-configured" in lines[0]
+        )
+
+
+def test_version_and_help_with_examples(tmp_path: Path) -> None:
+    version = _cli(tmp_path, "--version")
+    assert version.returncode == 0
+    assert re.fullmatch(r"qa-warehouse \d+\.\d+\.\d+\n", version.stdout)
+    helped = _cli(tmp_path, "run", "--help")
+    assert helped.returncode == 0 and "Example" in helped.stdout and "--vendor" in helped.stdout
+    top = _cli(tmp_path, "--help")
+    for command in ("demo", "run", "status", "receiver", "report", "sql", "quarantine"):
+        assert command in top.stdout
+    assert "CONTRACT" not in top.stdout
 
 
 def test_vendor_enablement() -> None:
@@ -121,3 +305,47 @@ def test_sandbox_command_serves_the_vendors_on_loopback(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_the_report_renders_its_charts_in_chromium(demo, tmp_path) -> None:
+    """Opened as a person would, in a headless Debian chromium with no network: the charts
+    are drawn (each vendor's colour is on the page) and nothing was fetched."""
+    from PIL import Image
+
+    from pipeline.lib.report import PALETTE
+    from tests.test_dagster_ui import CHROMIUM
+
+    home, _ = demo
+    page = home / "data" / "scorecard.html"
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1400,2600",
+            "--hide-scrollbars",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1400, 2600)
+    counts = {colour: 0 for colour in PALETTE.values()}
+    for pixel, count in ((p, c) for c, p in image.getcolors(maxcolors=1 << 24)):
+        hexed = "#{:02x}{:02x}{:02x}".format(*pixel)
+        if hexed in counts:
+            counts[hexed] += count
+    for vendor in ("kore", "evaluagent", "cqa"):
+        assert counts[PALETTE[vendor]] > 40, f"{vendor}'s lines and bars are not drawn"
+    text = page.read_text()
+    assert "<script src" not in text and "<link" not in text, "nothing to fetch"

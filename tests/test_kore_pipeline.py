@@ -171,7 +171,7 @@ def test_429_with_retry_after_is_waited_out_and_5xx_retried(kore_only, sandbox) 
     metadata = record.asset_materialization.metadata
     assert metadata["retries"].value == 6
     assert metadata["rate_limited"].value == 2
-    assert metadata["records"].value == expected
+    assert metadata["dagster/row_count"].value == expected
 
 
 def test_truncated_page_is_quarantined_with_its_reason(kore_only, sandbox) -> None:

@@ -16,13 +16,14 @@ from dagster import (
 from pipeline.cqa.client import CqaClient
 from pipeline.cqa.resources import CqaResource
 from pipeline.cqa.submit import CqaSubmitter
+from pipeline.lib.conventions import vendor_asset_options
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.checks import raw_check_specs
 from pipeline.lib.pull.details import Listing, materialize_details
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.asset import run_submissions, submission_check_specs
 from pipeline.lib.submit.flow import Inbox
-from pipeline.lib.warehouse import WarehouseResource, api_pool
+from pipeline.lib.warehouse import WarehouseResource
 
 ANALYSES = Endpoint(
     "cqa",
@@ -61,9 +62,7 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
     common = {
         "partitions_def": partitions_def,
         "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
-        "group_name": "cqa",
-        "kinds": {"python", "duckdb"},
-        "pool": api_pool("cqa"),
+        **vendor_asset_options("cqa"),
     }
 
     @asset(
@@ -110,9 +109,7 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
 
     @asset(
         key=SUBMISSIONS_KEY,
-        group_name="cqa",
-        kinds={"python", "duckdb"},
-        pool=api_pool("cqa"),
+        **vendor_asset_options("cqa"),
         check_specs=submission_check_specs(SUBMISSIONS_KEY),
         description=(
             "Interactions from the inbox pushed to CQA in batches of at most 100, each recorded "

@@ -11,11 +11,12 @@ from dagster import (
 )
 
 from pipeline.evaluagent.resources import EvaluAgentResource
+from pipeline.lib.conventions import vendor_asset_options
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.checks import raw_check_specs
 from pipeline.lib.pull.details import Listing, materialize_details
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.warehouse import WarehouseResource, api_pool
+from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import SNAPSHOT
 
 EVALUATIONS = Endpoint(
@@ -62,11 +63,7 @@ EVALUATION_LISTING = Listing(
 def build_evaluagent_assets(
     partitions_def: PartitionsDefinition, *, analytics_enabled: bool
 ) -> list[AssetsDefinition]:
-    common = {
-        "group_name": "evaluagent",
-        "kinds": {"python", "duckdb"},
-        "pool": api_pool("evaluagent"),
-    }
+    common = vendor_asset_options("evaluagent")
     partitioned = {
         **common,
         "partitions_def": partitions_def,

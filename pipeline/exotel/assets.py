@@ -19,17 +19,24 @@ from dagster import (
 from pipeline.exotel.resources import ExotelResource
 from pipeline.exotel.submit import ExotelSubmitter
 from pipeline.exotel.webhooks import WEBHOOKS, ExotelWebhooks
+from pipeline.lib.conventions import table_metadata, vendor_asset_options
 from pipeline.lib.receive.journal import Journal
 from pipeline.lib.receive.land import land_deliveries
-from pipeline.lib.submit.asset import IN_DOUBT, OVERDUE, run_submissions, submission_check_specs
+from pipeline.lib.submit.asset import (
+    IN_DOUBT,
+    OVERDUE,
+    run_submissions,
+    submission_check_specs,
+    table_schema_of,
+)
 from pipeline.lib.submit.flow import Inbox
-from pipeline.lib.warehouse import WarehouseResource, api_pool
+from pipeline.lib.warehouse import WarehouseResource
 
 ENDPOINTS = (WEBHOOKS,)
 REQUESTS_KEY = AssetKey(["raw", "exotel", "requests"])
 UNMATCHED = "no_unmatched_deliveries"
 
-COMMON = {"group_name": "exotel", "kinds": {"python", "duckdb"}, "pool": api_pool("exotel")}
+COMMON = vendor_asset_options("exotel")
 
 
 def _submitter(exotel: ExotelResource) -> ExotelSubmitter:
@@ -98,8 +105,16 @@ def build_exotel_assets(journal_path: Path) -> list[AssetsDefinition]:
             polled = run_submissions(context, duckdb, submitter, None, submit=False)
         finally:
             submitter.client.close()
+        with duckdb.get_connection() as conn:
+            rows = conn.execute(f"select count(*) from {WEBHOOKS.table}").fetchone()[0]
         metadata = {
             **(polled.metadata or {}),
+            # This asset's table is the deliveries', not the ledger it checks for timeouts.
+            **table_metadata(
+                table_name=WEBHOOKS.table,
+                row_count=rows,
+                column_schema=table_schema_of(duckdb, WEBHOOKS.table),
+            ),
             **{f"deliveries_{k}": MetadataValue.int(v) for k, v in sorted(landed.items())},
         }
         return MaterializeResult(

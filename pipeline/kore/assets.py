@@ -11,10 +11,11 @@ from dagster import (
 
 from pipeline.kore.models import KNOWN_RECORD_KEYS
 from pipeline.kore.resources import KoreResource
+from pipeline.lib.conventions import vendor_asset_options
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.checks import raw_check_specs
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.warehouse import WarehouseResource, api_pool
+from pipeline.lib.warehouse import WarehouseResource
 
 RAWDATA = Endpoint("kore", "rawdata", "$.results[*]", KNOWN_RECORD_KEYS, record_rows=True)
 
@@ -24,9 +25,7 @@ def build_kore_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefini
         key=RAWDATA.asset_key,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=7),
-        group_name="kore",
-        kinds={"python", "duckdb"},
-        pool=api_pool("kore"),
+        **vendor_asset_options("kore"),
         check_specs=raw_check_specs(RAWDATA.asset_key, RAWDATA),
         description=(
             "Kore.ai Quality AI rawdata records for one UTC day, each stored exactly as "

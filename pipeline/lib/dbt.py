@@ -4,13 +4,14 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipeline.lib.conventions import OWNER
 from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema
 from pipeline.lib.submit.ledger import ensure_ledger
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
@@ -87,6 +88,10 @@ def dbt_cli(project: DbtProject = dbt_project) -> DbtCliResource:
     return DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
 
 
+# Model folders that are not a vendor's: everything else under staging/ and intermediate/ is.
+SHARED_FOLDERS = frozenset({"landing", "unioned", "history"})
+
+
 class QaDbtTranslator(DagsterDbtTranslator):
     """Sources become the vendors' raw assets; models are grouped by layer."""
 
@@ -95,8 +100,35 @@ class QaDbtTranslator(DagsterDbtTranslator):
             return AssetKey(["raw", dbt_resource_props["source_name"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return [OWNER]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        """dbt's own tags, plus the layer (and the vendor of a vendor's folder)."""
+        tags = dict(super().get_tags(dbt_resource_props))
+        fqn = dbt_resource_props.get("fqn", [])
+        kind = dbt_resource_props["resource_type"]
+        tags["layer"] = {"seed": "seeds", "snapshot": "snapshots"}.get(
+            kind, fqn[1] if len(fqn) > 2 else "dbt"
+        )
+        if kind == "model" and len(fqn) > 3 and fqn[2] not in SHARED_FOLDERS:
+            tags["vendor"] = fqn[2]
+        return tags
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        if dbt_resource_props["resource_type"] == "source":
+            # A raw table no enabled vendor asset writes (the vendor off, or the landing's own).
+            return (
+                dbt_resource_props.get("description")
+                or dbt_resource_props.get("source_description")
+                or f"raw.{dbt_resource_props['identifier']}"
+            )
+        return super().get_description(dbt_resource_props)
+
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "source":
+            return dbt_resource_props["source_name"]
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"
         return fqn[1] if len(fqn) > 2 else "dbt"
@@ -133,3 +165,27 @@ def build_dbt_assets(endpoints: Iterable[Endpoint]):
         shutil.rmtree(invocation.target_path, ignore_errors=True)
 
     return qa_dbt_models
+
+
+def source_specs(exclude: Iterable[AssetKey]) -> list[AssetSpec]:
+    """The raw tables dbt reads that no asset here writes (a vendor switched off, the load
+    log), described as external assets rather than left as bare keys in group `default`."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    translator = QaDbtTranslator()
+    skip = set(exclude)
+    specs: dict[AssetKey, AssetSpec] = {}
+    for props in manifest["sources"].values():
+        key = translator.get_asset_key(props)
+        if key in skip or key in specs:
+            continue
+        specs[key] = AssetSpec(
+            key,
+            description=translator.get_description(props),
+            group_name=translator.get_group_name(props),
+            owners=[OWNER],
+            tags={"layer": "raw", "vendor": props["source_name"]}
+            if props["source_name"] != "landing"
+            else {"layer": "raw"},
+            kinds={"duckdb"},
+        )
+    return list(specs.values())

@@ -84,6 +84,7 @@ def _copy(warehouse_path: Path, version: Path, run_id: str) -> dict[str, int]:
                 f"select count(*) from analytics.{PUBLISHED_SCHEMA}.{table}"
             ).fetchone()
             rows[table] = count
+        _copy_comments(source, tables)
         source.execute(
             "create table analytics.main.publication as "
             "select ?::varchar as run_id, ?::timestamp as published_at, "
@@ -96,6 +97,34 @@ def _copy(warehouse_path: Path, version: Path, run_id: str) -> dict[str, int]:
     with open(version, "rb") as handle:
         os.fsync(handle.fileno())
     return rows
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy_comments(source: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """The descriptions dbt wrote on each mart and column (`persist_docs`), on the copy too:
+    `create table as` copies rows, not comments."""
+    for table, comment in source.execute(
+        "select table_name, comment from duckdb_tables() where database_name = 'warehouse' "
+        "and schema_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA],
+    ).fetchall():
+        if table in tables:
+            source.execute(
+                f"comment on table analytics.{PUBLISHED_SCHEMA}.{table} is {_quote(comment)}"
+            )
+    for table, column, comment in source.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = 'warehouse' and schema_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA],
+    ).fetchall():
+        if table in tables:
+            source.execute(
+                f'comment on column analytics.{PUBLISHED_SCHEMA}.{table}."{column}" '
+                f"is {_quote(comment)}"
+            )
 
 
 def _verify(version: Path, rows: dict[str, int]) -> None:

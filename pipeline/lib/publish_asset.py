@@ -4,6 +4,8 @@ from pathlib import Path
 
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
+    AssetObservation,
     AssetsDefinition,
     ConfigurableResource,
     MaterializeResult,
@@ -11,7 +13,10 @@ from dagster import (
     asset,
 )
 
-from pipeline.lib.publish import publish_marts
+from pipeline.lib.conventions import OWNER, table_metadata
+from pipeline.lib.parquet import publish_parquet
+from pipeline.lib.publish import PUBLISHED_SCHEMA, publish_marts
+from pipeline.lib.report import default_report_path, write_report
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 
@@ -20,6 +25,8 @@ class AnalyticsResource(ConfigurableResource):
 
     warehouse_path: str
     analytics_path: str
+    # Also write the marts as Parquet there (a folder or an fsspec URL), when set.
+    parquet_path: str | None = None
 
 
 def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
@@ -29,7 +36,13 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
         group_name="publish",
         kinds={"duckdb"},
         pool=WRITER_POOL,
-        description="The marts copied to QA_ANALYTICS_PATH, replaced atomically for analysts.",
+        description=(
+            "The marts copied to QA_ANALYTICS_PATH (with their descriptions as comments), "
+            "replaced atomically for analysts, the scorecard report written beside it, and "
+            "the marts as Parquet under QA_PARQUET_PATH when it is set."
+        ),
+        owners=[OWNER],
+        tags={"layer": "publish"},
     )
     def published_marts(
         context: AssetExecutionContext, analytics: AnalyticsResource, duckdb: WarehouseResource
@@ -38,11 +51,26 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
             rows = publish_marts(
                 Path(analytics.warehouse_path), Path(analytics.analytics_path), context.run_id
             )
-        return MaterializeResult(
-            metadata={
-                "path": MetadataValue.path(analytics.analytics_path),
-                "tables": MetadataValue.json(rows),
-            }
+        # The marts' row counts, as Dagster's own metadata on each mart's asset.
+        for table, count in rows.items():
+            context.log_event(
+                AssetObservation(
+                    asset_key=AssetKey([PUBLISHED_SCHEMA, table]),
+                    metadata={**table_metadata(row_count=count, table_name=f"marts.{table}")},
+                )
+            )
+        report = write_report(
+            Path(analytics.analytics_path), default_report_path(Path(analytics.analytics_path))
         )
+        metadata = {
+            **table_metadata(row_count=sum(rows.values())),
+            "path": MetadataValue.path(analytics.analytics_path),
+            "report": MetadataValue.path(str(report)),
+            "tables": MetadataValue.json(rows),
+        }
+        if analytics.parquet_path:
+            version, _ = publish_parquet(Path(analytics.analytics_path), analytics.parquet_path)
+            metadata["parquet"] = MetadataValue.url(version)
+        return MaterializeResult(metadata=metadata)
 
     return published_marts

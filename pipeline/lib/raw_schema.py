@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
+from dagster import AssetKey, TableColumn, TableSchema
 
 from pipeline.lib.windows import Window
 
@@ -133,6 +133,21 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpo
         if endpoint.record_rows:
             _migrate_to_record_rows(conn, endpoint)
         conn.execute(_raw_ddl(endpoint.table, record_rows=endpoint.record_rows))
+
+
+def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> TableSchema:
+    """A table's columns and types as Dagster shows them (`dagster/column_schema`)."""
+    schema, name = table.split(".")
+    return TableSchema(
+        columns=[
+            TableColumn(column, kind.lower())
+            for column, kind in conn.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where schema_name = ? and table_name = ? order by column_index",
+                [schema, name],
+            ).fetchall()
+        ]
+    )
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> set[str]:

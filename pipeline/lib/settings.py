@@ -5,6 +5,7 @@ A vendor's settings are declared by the vendor (`pipeline/lib/vendor.py`, `Vendo
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WAREHOUSE_PATH = "data/warehouse.duckdb"
 DEFAULT_ANALYTICS_PATH = "data/analytics.duckdb"
+
+
+def _absolute(path: Path) -> Path:
+    return Path(os.path.abspath(path.expanduser()))
 
 
 class WarehouseSettings(BaseSettings):
@@ -35,6 +40,8 @@ class WarehouseSettings(BaseSettings):
     # The receiver's bounds: a body larger is refused (413), one slower is cut off (408).
     receiver_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     receiver_body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The marts as Parquet too, after each publish: a folder or an fsspec URL (s3://...).
+    parquet_path: str | None = None
     # Where a failed run is announced (pipeline/lib/alerts.py), and the UI to link to.
     alert_webhook_url: str | None = None
     alert_command: str | None = None
@@ -48,13 +55,15 @@ class WarehouseSettings(BaseSettings):
     def webhook_journal(self) -> Path:
         if self.webhook_journal_path is not None:
             return self.webhook_journal_path.expanduser().resolve()
-        return self.warehouse_path.expanduser().resolve().with_name("webhooks.sqlite3")
+        return _absolute(self.warehouse_path).with_name("webhooks.sqlite3")
 
     def absolute(self) -> WarehouseSettings:
         # dbt runs with its own working directory, so every consumer must see the same file.
+        # Absolute, but links kept: the analyst copy is a link to its current version, and
+        # resolving it made the next process publish beside that version, not the link.
         return self.model_copy(
             update={
-                "warehouse_path": self.warehouse_path.expanduser().resolve(),
-                "analytics_path": self.analytics_path.expanduser().resolve(),
+                "warehouse_path": _absolute(self.warehouse_path),
+                "analytics_path": _absolute(self.analytics_path),
             }
         )

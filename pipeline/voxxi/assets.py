@@ -12,12 +12,13 @@ from dagster import (
     asset,
 )
 
+from pipeline.lib.conventions import vendor_asset_options
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.checks import raw_check_specs
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.asset import IN_DOUBT, OVERDUE, run_submissions, submission_check_specs
 from pipeline.lib.submit.flow import Inbox
-from pipeline.lib.warehouse import WarehouseResource, api_pool
+from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import SNAPSHOT
 from pipeline.voxxi.resources import VoxxiResource
 from pipeline.voxxi.submit import VoxxiSubmitter
@@ -32,7 +33,7 @@ AGENTS = Endpoint(
 ENDPOINTS = (CALL_ANALYSES, AGENTS)
 SUBMISSIONS_KEY = AssetKey(["raw", "voxxi", "submissions"])
 
-COMMON = {"group_name": "voxxi", "kinds": {"python", "duckdb"}, "pool": api_pool("voxxi")}
+COMMON = vendor_asset_options("voxxi")
 
 
 def _submitter(voxxi: VoxxiResource, client) -> VoxxiSubmitter:

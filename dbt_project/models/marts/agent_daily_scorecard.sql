@@ -1,4 +1,5 @@
--- One agent, one UTC day, one vendor: what happened that day in that vendor.
+-- One agent, one UTC day, one vendor: what happened that day in that vendor, in additive
+-- columns (counts and sums) beside the day's average.
 with interactions as (
     select agent_id, cast(started_at as date) as date, vendor, count(*) as interactions
     from {{ ref('fct_interaction') }}
@@ -12,6 +13,8 @@ evaluations as (
         cast(evaluated_at as date) as date,
         vendor,
         count(*) as evaluations,
+        count(score_pct) as scored_evaluations,
+        sum(score_pct) as score_pct_sum,
         avg(score_pct) as avg_score_pct,
         count(*) filter (where is_fatal) as fatal_evaluations
     from {{ ref('fct_evaluation') }}
@@ -40,6 +43,10 @@ select
     spine.vendor,
     coalesce(interactions.interactions, 0) as interactions,
     coalesce(evaluations.evaluations, 0) as evaluations,
+    -- Additive, so any roll-up (a week, a team) is exact: sum(score_pct_sum) /
+    -- sum(scored_evaluations), never an average of daily averages.
+    coalesce(evaluations.scored_evaluations, 0) as scored_evaluations,
+    coalesce(evaluations.score_pct_sum, 0) as score_pct_sum,
     round(evaluations.avg_score_pct, 2) as avg_score_pct,
     coalesce(evaluations.fatal_evaluations, 0) as fatal_evaluations,
     coalesce(audits.audits_completed, 0) as audits_completed

@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue
+from dagster import (
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+)
 
 from pipeline.lib.commit import LoadOutcome
+from pipeline.lib.conventions import table_metadata
 from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
 from pipeline.lib.pull import checks
 from pipeline.lib.pull.land import land_window
 from pipeline.lib.pull.pages import PageSource
-from pipeline.lib.raw_schema import Endpoint
+from pipeline.lib.raw_schema import Endpoint, table_schema
 from pipeline.lib.spool import WindowSpool, prune_spools
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
@@ -76,11 +82,16 @@ def materialize_windows(
     if not failures:
         with duckdb.get_connection() as conn:
             check_results = checks.evaluate(conn, context.asset_key, endpoint, loads)
+    with duckdb.get_connection() as conn:
+        schema = table_schema(conn, endpoint.table)
     metadata: dict[str, Any] = {
+        # Dagster's own keys: the UI shows them as the asset's table, rows and columns.
+        **table_metadata(
+            table_name=endpoint.table, row_count=totals["records"], column_schema=schema
+        ),
         "window_start": MetadataValue.text(windows[0].start.isoformat()),
         "window_end": MetadataValue.text(windows[-1].end.isoformat()),
-        "raw_table": MetadataValue.text(endpoint.table),
-        **{name: MetadataValue.int(value) for name, value in totals.items()},
+        **{name: MetadataValue.int(value) for name, value in totals.items() if name != "records"},
         "warnings": MetadataValue.json([w for load in loads for w in load.warnings]),
         **{name: MetadataValue.int(v) for name, v in http.stats.as_metadata().items()},
         **(extra_metadata() if extra_metadata else {}),

@@ -13,8 +13,11 @@ from dagster import (
     AssetKey,
     MaterializeResult,
     MetadataValue,
+    TableSchema,
 )
 
+from pipeline.lib.conventions import table_metadata
+from pipeline.lib.raw_schema import table_schema
 from pipeline.lib.submit import ledger
 from pipeline.lib.submit.flow import Inbox, SubmissionRun, Submitter
 from pipeline.lib.warehouse import WarehouseResource
@@ -37,6 +40,11 @@ def submission_check_specs(
 ) -> list[AssetCheckSpec]:
     """The checks of an asset that submits (`in doubt`), polls (`overdue`), or both."""
     return [AssetCheckSpec(name, asset=key, description=_DESCRIPTIONS[name]) for name in checks]
+
+
+def table_schema_of(warehouse: WarehouseResource, table: str) -> TableSchema:
+    with warehouse.get_connection() as conn:
+        return table_schema(conn, table)
 
 
 def run_submissions(
@@ -64,12 +72,19 @@ def run_submissions(
         counts = run.poll()
     for problem in run.problems:
         context.log.warning(f"{submitter.vendor}: {problem}; left for the next run")
+    # The table this asset writes: the ledger when it submits, else the answers it keeps.
+    table = ledger.LEDGER if submit or submitter.results is None else submitter.results.table
     with warehouse.get_connection() as conn:
         by_status = {
             status: n
             for (vendor, status), n in ledger.counts_by_status(conn).items()
             if vendor == submitter.vendor
         }
+        rows = (
+            sum(by_status.values())
+            if table == ledger.LEDGER
+            else conn.execute(f"select count(*) from {table}").fetchone()[0]
+        )
     in_doubt = by_status.get("in_doubt", 0)
     if counts["rejected"]:
         context.log.warning(
@@ -100,6 +115,11 @@ def run_submissions(
         )
     return MaterializeResult(
         metadata={
+            **table_metadata(
+                table_name=table,
+                row_count=rows,
+                column_schema=table_schema_of(warehouse, table),
+            ),
             **{name: MetadataValue.int(value) for name, value in sorted(counts.items())},
             "ledger": MetadataValue.json(by_status),
         },
