@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install browser demo test test-fast lint format bench dev docs clean
+.PHONY: install browser postgres demo test test-fast lint format bench dev docs clean
 
 install: $(VENV)/.installed
 
@@ -17,11 +17,15 @@ $(VENV)/.installed: pyproject.toml sandbox/pyproject.toml
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# The production tests start a PostgreSQL cluster of their own from Debian's server package.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+
 demo: install
 	$(BIN)/qa-warehouse demo
 
 # Two worker processes, a test file each at a time (files share their module fixtures).
-test: install lint browser
+test: install lint browser postgres
 	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 lint: install

@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -105,10 +104,14 @@ def _logging(verbose: bool) -> None:
     ours.propagate = False
     libraries = _CurrentStderr()
     libraries.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # The handler's level, not the root logger's: records of a logger with a level of its
+    # own (Dagster's) reach the root's handlers whatever the root's level.
+    libraries.setLevel(logging.INFO if verbose else logging.ERROR)
     root = logging.getLogger()
     root.handlers[:] = [libraries]
     root.setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
@@ -123,12 +126,21 @@ def _tool_output(verbose: bool, log_path: Path) -> Iterator[None]:
         yield
         return
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        log_path.open("a", encoding="utf-8") as log,
-        contextlib.redirect_stdout(log),
-        contextlib.redirect_stderr(log),
-    ):
-        yield
+    handlers = logging.getLogger().handlers
+    levels = [handler.level for handler in handlers]
+    # The libraries' own lines belong in the file, in full.
+    for handler in handlers:
+        handler.setLevel(logging.INFO)
+    try:
+        with (
+            log_path.open("a", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+        ):
+            yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
 
 
 def _dbt_summary(log_path: Path) -> str | None:
@@ -304,7 +316,7 @@ def status(
             journal_path=settings.webhook_journal(),
         )
     except StatusUnavailable as exc:
-        Console(file=sys.stderr).print(f"qa-warehouse: {exc}", markup=False)
+        typer.echo(f"qa-warehouse: {exc}", err=True)
         return EXIT_FAILED
     typer.echo(render_json(statuses) if as_json else render_table(statuses))
     return EXIT_OK
@@ -312,13 +324,14 @@ def status(
 
 def _schedule_states(defs, instance):  # type: ignore[no-untyped-def]
     """Per vendor, its schedules and whether the instance runs them (off by default)."""
-    from dagster import DefaultScheduleStatus, InstigatorStatus
+    from dagster import DefaultScheduleStatus
 
     from pipeline.status import Schedule
     from pipeline.vendors import VENDORS
 
+    # The instance's own words: RUNNING, STOPPED, or DECLARED_IN_CODE (the code's default).
     states = {
-        state.instigator_name: state.status
+        state.instigator_name: state.status.value
         for state in instance.all_instigator_state()
         if state.instigator_type.value == "SCHEDULE"
     }
@@ -331,8 +344,8 @@ def _schedule_states(defs, instance):  # type: ignore[no-untyped-def]
                 continue
             state = states.get(schedule.name)
             running = (
-                state == InstigatorStatus.RUNNING
-                if state is not None and state != InstigatorStatus.DECLARED_IN_CODE
+                state == "RUNNING"
+                if state in ("RUNNING", "STOPPED")
                 else schedule.default_status == DefaultScheduleStatus.RUNNING
             )
             result.setdefault(vendor.name, []).append(
@@ -646,7 +659,7 @@ def docs() -> int:
             text=True,
         )
     if result.returncode != 0:
-        Console(file=sys.stderr).print(result.stdout[-2000:] + result.stderr[-2000:], markup=False)
+        typer.echo(result.stdout[-2000:] + result.stderr[-2000:], err=True)
         return EXIT_FAILED
     site = settings.analytics_path.parent / "docs" / "index.html"
     site.parent.mkdir(parents=True, exist_ok=True)
@@ -664,19 +677,19 @@ def main(argv: list[str] | None = None) -> int:
     _logging(verbose=any(a in ("-v", "--verbose") for a in argv))
     from pipeline.lib.vendor import VendorConfigError
 
-    err = Console(file=sys.stderr, highlight=False)
     try:
         code = app(args=argv, prog_name="qa-warehouse", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
-        err.print("qa-warehouse: stopped", markup=False)
+    except typer.Abort:
+        typer.echo("qa-warehouse: stopped", err=True)
         return EXIT_FAILED
-    except click.ClickException as exc:
-        exc.show(file=sys.stderr)
+    except typer.TyperException as exc:
+        # click's usage errors (typer's own copy of click): its message, then status 2.
+        exc.show(file=sys.stderr)  # type: ignore[attr-defined]
         return EXIT_USAGE
     except (UsageProblem, VendorConfigError) as exc:
-        err.print(f"qa-warehouse: {exc}", markup=False)
+        typer.echo(f"qa-warehouse: {exc}", err=True)
         return EXIT_USAGE
     return code if isinstance(code, int) else EXIT_OK
 

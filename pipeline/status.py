@@ -40,7 +40,8 @@ class Schedule:
 @dataclass
 class VendorStatus:
     vendor: str
-    enabled: bool
+    # All its required variables are set in this environment (the pipeline would run it).
+    configured: bool
     last_day: str | None = None
     # Rows landed for that day by its last successful load (all the vendor's endpoints).
     last_day_rows: int | None = None
@@ -171,7 +172,7 @@ def _fill(conn: duckdb.DuckDBPyConnection, tables: set[str], status: VendorStatu
 
 COLUMNS = (
     ("vendor", 11, "<"),
-    ("enabled", 8, "<"),
+    ("configured", 10, "<"),
     ("last day", 11, "<"),
     ("rows that day", 14, ">"),
     ("quarantine", 11, ">"),
@@ -197,7 +198,7 @@ def render_table(statuses: Sequence[VendorStatus]) -> str:
             line(
                 [
                     s.vendor,
-                    "yes" if s.enabled else "no",
+                    "yes" if s.configured else "no",
                     s.last_day,
                     s.last_day_rows,
                     s.open_quarantine,
@@ -212,7 +213,8 @@ def render_table(statuses: Sequence[VendorStatus]) -> str:
         )
     lines += [
         "",
-        "rows that day: rows landed for the last day loaded; quarantine: open items "
+        "configured: its variables are set here; rows that day: rows landed for the last "
+        "day loaded; quarantine: open items "
         "(`qa-warehouse quarantine list`); pending / in doubt / overdue: submissions not "
         "finished, sent with an unknown outcome, failed for want of a result; waiting: webhook "
         "deliveries not landed yet; next run: of the vendor's schedules that are running "

@@ -1,23 +1,37 @@
-"""A 30-day backfill of three vendors, launched the way the Dagster UI launches it: a
-`launchPartitionBackfill` mutation against the webserver, then the daemon's backfill loop and
-run queue under the project's dagster.yaml. Runs overlap; none may fail on DuckDB's file lock,
-and the sandbox, which enforces each vendor's rate limit, must never have to refuse a request.
+"""A 30-day backfill of three vendors on real services, launched the way the Dagster UI
+launches it: a PostgreSQL cluster of the test's own holds the production instance
+(`deploy/dagster_home/dagster.yaml`) and the vendors' shared request budgets; the webserver and
+`dagster-daemon` run as separate processes; a `launchPartitionBackfill` mutation starts it,
+and the daemon's backfill loop and run queue carry it out. Runs overlap; none may fail on
+DuckDB's file lock; the sandbox, which enforces each vendor's rate limit, must never have to
+refuse a request; and the marts equal those of `qa-warehouse run` over the same days.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from datetime import date, timedelta
 from itertools import combinations
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.instance.ref import InstanceRef
 from qa_sandbox.faults import SlidingWindowLimit
 from qa_sandbox.server import SandboxServer
 
 from tests import dagster_services
+from tests.postgres_server import postgres_cluster
+
+pytestmark = pytest.mark.production
+PRODUCTION_HOME = Path(__file__).resolve().parents[1] / "deploy" / "dagster_home"
+THREE_VENDORS = ("KORE_", "EVALUAGENT_", "CQA_")
+# Columns that differ between two loads of the same data by nature: run ids, and the times
+# dbt's snapshots and the extraction stamped.
+RUN_SPECIFIC = {"loaded_run_id", "valid_from", "valid_to", "reported_at"}
 
 FIRST_DAY = date(2026, 2, 20)
 DAYS = [(FIRST_DAY + timedelta(days=n)).isoformat() for n in range(30)]
@@ -99,14 +113,80 @@ def _compute_log_errors(home: Path, run_id: str) -> str:
     return "\n".join(lines[-40:])
 
 
+def _marts(path: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows, sorted, without the columns that differ run to run."""
+    marts: dict[str, list[tuple]] = {}
+    with duckdb.connect(str(path), read_only=True) as conn:
+        tables = conn.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'"
+        ).fetchall()
+        for (table,) in tables:
+            columns = [
+                c
+                for (c,) in conn.execute(
+                    "select column_name from duckdb_columns() where schema_name = 'marts' "
+                    "and table_name = ? order by column_index",
+                    [table],
+                ).fetchall()
+                if c not in RUN_SPECIFIC
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            rows = conn.execute(f"select {select} from marts.{table}").fetchall()
+            marts[table] = sorted(rows, key=repr)
+    return marts
+
+
+def _command_line_marts(sandbox: SandboxServer, tmp_path: Path) -> dict[str, list[tuple]]:
+    """The same 30 days by `qa-warehouse run`'s own path, without rate limits (only the data
+    matters here), into a warehouse of its own."""
+    from pipeline.runner import run_pipeline
+
+    sandbox.remove_rate_limits()
+    saved = dict(os.environ)
+    try:
+        os.environ.update(
+            {k: v for k, v in sandbox.env(unlimited=True).items() if k.startswith(THREE_VENDORS)}
+        )
+        os.environ.update(
+            QA_WAREHOUSE_PATH=str(tmp_path / "cli" / "warehouse.duckdb"),
+            QA_ANALYTICS_PATH=str(tmp_path / "cli" / "analytics.duckdb"),
+            QA_PARTITIONS_START="2026-01-01",
+            CQA_INBOX_PATH=str(tmp_path / "cli-inbox"),
+        )
+        for name in [n for n in os.environ if n.startswith(("VOXXI_", "EXOTEL_"))]:
+            del os.environ[name]
+        os.environ.pop("DAGSTER_POSTGRES_URL", None)
+        with DagsterInstance.ephemeral() as instance:
+            failures = run_pipeline(
+                date.fromisoformat(DAYS[0]), date.fromisoformat(DAYS[-1]), instance=instance
+            )
+        assert failures == []
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return _marts(tmp_path / "cli" / "warehouse.duckdb")
+
+
+@pytest.fixture
+def production_instance(tmp_path: Path):
+    """DAGSTER_HOME with the production dagster.yaml, on a PostgreSQL cluster of its own."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PRODUCTION_HOME / "dagster.yaml", home / "dagster.yaml")
+    with postgres_cluster() as url:
+        yield home, url
+
+
 def test_a_30_day_backfill_of_three_vendors_from_the_ui(
-    sandbox: SandboxServer, tmp_path: Path
+    sandbox: SandboxServer, tmp_path: Path, production_instance, record_property
 ) -> None:
-    home = dagster_services.instance_home(tmp_path / "dagster_home")
+    home, postgres_url = production_instance
     warehouse = tmp_path / "warehouse.duckdb"
     env = {
-        **sandbox.env(),
+        **{k: v for k, v in sandbox.env().items() if k.startswith(THREE_VENDORS)},
         **_rate_limited_sandbox(sandbox),
+        # The instance, and with it the vendors' shared request budgets, on PostgreSQL.
+        "DAGSTER_POSTGRES_URL": postgres_url,
         "QA_WAREHOUSE_PATH": str(warehouse),
         "QA_ANALYTICS_PATH": str(tmp_path / "analytics.duckdb"),
         "QA_PARTITIONS_START": "2026-01-01",
@@ -141,7 +221,12 @@ def test_a_30_day_backfill_of_three_vendors_from_the_ui(
             assert time.monotonic() < deadline, f"backfill still {status} after 25 minutes"
             time.sleep(5)
 
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    os.environ["DAGSTER_POSTGRES_URL"] = postgres_url
+    try:
+        instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    finally:
+        del os.environ["DAGSTER_POSTGRES_URL"]
+    assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     runs = instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id}))
     logs = {run.run_id: _log_text(instance, run.run_id) for run in runs}
     failed = {
@@ -155,7 +240,10 @@ def test_a_30_day_backfill_of_three_vendors_from_the_ui(
     assert not failed, report
     lock_errors = [run_id for run_id, text in logs.items() if "Could not set lock" in text]
     assert not lock_errors, "a run hit DuckDB's file lock"
-    assert _refused(sandbox) == {"kore": 0, "evaluagent": 0, "cqa": 0}
+    refused = _refused(sandbox)
+    record_property("sandbox_429s", refused)
+    print(f"429s the sandbox had to send, per vendor: {refused}")
+    assert refused == {"kore": 0, "evaluagent": 0, "cqa": 0}
 
     # Several partitions per run (the multi-run backfill policy), the vendors' runs side by
     # side, and each dbt model built once for the whole backfill, after its own partitions
@@ -198,3 +286,8 @@ def test_a_30_day_backfill_of_three_vendors_from_the_ui(
             ).fetchall()
         )
     assert per_vendor["kore"] == 30
+
+    # What the backfill built is what the command line builds from the same days.
+    backfilled = _marts(warehouse)
+    assert backfilled["fct_kpi_score"]
+    assert _command_line_marts(sandbox, tmp_path) == backfilled

@@ -125,8 +125,8 @@ def test_status_shows_honest_figures_and_json(demo, sandbox) -> None:
     statuses = {s["vendor"]: s for s in json.loads(result.stdout)}
     assert set(statuses) == {"kore", "evaluagent", "cqa", "voxxi", "exotel"}
     kore = statuses["kore"]
-    assert kore["enabled"] is True and kore["last_day"] and kore["last_day_rows"] > 0
-    assert statuses["cqa"]["enabled"] is False and statuses["cqa"]["last_day_rows"] > 0
+    assert kore["configured"] is True and kore["last_day"] and kore["last_day_rows"] > 0
+    assert statuses["cqa"]["configured"] is False and statuses["cqa"]["last_day_rows"] > 0
     # Schedules are off in a fresh instance: no next run is promised.
     assert {s["name"] for s in kore["schedules"]} == {"kore_daily", "kore_deep_weekly"}
     assert not any(s["running"] for s in kore["schedules"])

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import httpx
 import orjson
 from pydantic import BaseModel, ValidationError
-from pyrate_limiter import Limiter, Rate, SQLiteBucket
+from pyrate_limiter import Limiter, PostgresBucket, Rate, SQLiteBucket
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -113,17 +113,31 @@ class RateBudget:
 
 _LIMITERS: dict[str, Limiter] = {}
 _LIMITERS_LOCK = threading.Lock()
-_RATE_STATE: dict[str, Path | None] = {"path": None}
+# Where budgets are counted: a SQLite file (one machine), a PostgreSQL URL (every machine of
+# a deployment), or None (this process alone).
+_RATE_STATE: dict[str, Path | str | None] = {"state": None}
+_POOLS: dict[str, Any] = {}
 
 
-def use_shared_rate_state(path: Path | None) -> None:
-    """Keep rate budgets in a SQLite file (pyrate-limiter's bucket, behind a file lock) so that
-    every process of this deployment counts against the same budget: consecutive or parallel
-    runs of one vendor never exceed its limit together. None keeps budgets per process."""
+def use_shared_rate_state(state: Path | str | None) -> None:
+    """Keep rate budgets where every process of this deployment counts against the same
+    budget, so consecutive or parallel runs of one vendor never exceed its limit together: a
+    SQLite file (pyrate-limiter's bucket, behind a file lock) for one machine, or a
+    `postgresql://` URL (its PostgreSQL bucket) for runs on several. None keeps budgets per
+    process."""
     with _LIMITERS_LOCK:
-        if _RATE_STATE["path"] != path:
-            _RATE_STATE["path"] = path
+        if _RATE_STATE["state"] != state:
+            _RATE_STATE["state"] = state
             _LIMITERS.clear()
+
+
+def _postgres_bucket(url: str, table: str, rate: Rate) -> PostgresBucket:
+    from psycopg_pool import ConnectionPool
+
+    if url not in _POOLS:
+        # Opened once per process; a request takes a connection for one statement.
+        _POOLS[url] = ConnectionPool(url, min_size=1, max_size=4, open=True)
+    return PostgresBucket(_POOLS[url], table, [rate])
 
 
 def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
@@ -135,12 +149,14 @@ def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
             # The window is a little longer than the vendor's: a request leaves here before it
             # arrives there, and the vendor's clock decides.
             rate = Rate(budget.requests, int((budget.per_seconds + RATE_SLACK_SECONDS) * 1000))
-            state = _RATE_STATE["path"]
+            state = _RATE_STATE["state"]
+            table = "budget_" + re.sub(r"[^0-9a-zA-Z]+", "_", key)
             if state is None:
                 _LIMITERS[key] = Limiter(rate)
+            elif isinstance(state, str):
+                _LIMITERS[key] = Limiter(_postgres_bucket(state, table.lower(), rate))
             else:
                 state.parent.mkdir(parents=True, exist_ok=True)
-                table = "budget_" + re.sub(r"[^0-9a-zA-Z]+", "_", key)
                 bucket = SQLiteBucket.init_from_file(
                     [rate], table=table, db_path=str(state), use_file_lock=True
                 )

@@ -47,7 +47,16 @@ class WarehouseSettings(BaseSettings):
     alert_command: str | None = None
     dagster_url: str | None = None
 
-    def rate_state(self) -> Path:
+    # The budgets in PostgreSQL instead (`postgresql://...`), for runs on several machines;
+    # by default the Dagster instance's own database when it is PostgreSQL.
+    rate_state_url: str | None = None
+
+    def rate_state(self) -> Path | str:
+        """Where every process counts vendor requests: PostgreSQL when the deployment has it
+        (QA_RATE_STATE_URL, else the instance's DAGSTER_POSTGRES_URL), else a SQLite file."""
+        url = self.rate_state_url or os.environ.get("DAGSTER_POSTGRES_URL")
+        if url:
+            return url
         if self.rate_state_path is not None:
             return self.rate_state_path.expanduser().resolve()
         return self.warehouse_path.with_name(self.warehouse_path.name + ".ratelimits.sqlite")
