@@ -28,6 +28,10 @@ demo: install
 test: install lint browser postgres
 	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
+# The edit loop: everything but the long end-to-end paths and the real-services tests.
+test-fast: install
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow and not production"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -301,11 +301,13 @@ def _base_env() -> dict[str, str]:
 
 def _ensure_raw_tables(db: Path) -> None:
     from pipeline.lib.raw_schema import ensure_raw_schema
+    from pipeline.lib.submit.ledger import ensure_ledger
     from pipeline.lib.warehouse import connect
     from pipeline.vendors import VENDORS
 
     with connect(db) as conn:
         ensure_raw_schema(conn, [e for vendor in VENDORS for e in vendor.endpoints])
+        ensure_ledger(conn)
 
 
 def hand_sql(db: Path) -> float:

@@ -14,6 +14,9 @@ import pytest
 
 from tests import dagster_services
 
+# End to end and long: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 VENDOR_ASSETS = {

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from pipeline.lib.raw_schema import ensure_raw_schema
+from pipeline.lib.submit.ledger import ensure_ledger
 from pipeline.lib.warehouse import connect
 from pipeline.vendors import VENDORS
 
@@ -36,6 +37,7 @@ def _dbt(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as conn:
         ensure_raw_schema(conn, [e for vendor in VENDORS for e in vendor.endpoints])
+        ensure_ledger(conn)
     # Unit tests need their models' inputs to exist, for the column types: built empty.
     empty = _dbt(
         tmp_path,

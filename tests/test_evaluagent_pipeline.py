@@ -201,14 +201,19 @@ def test_people_are_matched_across_vendors_by_normalised_email(warehouse, sandbo
 
 
 def test_people_without_email_stay_separate_until_mapped(warehouse, sandbox) -> None:
-    # Hugo has no email in either vendor: two agents until an operator maps them by hand in
-    # seeds/agent_identity_overrides.csv (the dbt unit test agents_with_same_email_are_one_person
-    # covers that mapping).
+    # Hugo has no email in any vendor: one agent per vendor that knows him until an operator
+    # maps them by hand in seeds/agent_identity_overrides.csv (the dbt unit test
+    # agents_with_same_email_are_one_person covers that mapping).
     assert warehouse.run() == []
-    assert (
-        warehouse.scalar("select count(*) from marts.dim_agent where display_name = 'Hugo Laurent'")
-        == 2
+    persons = warehouse.scalar(
+        "select count(*) from marts.dim_agent where display_name = 'Hugo Laurent'"
     )
+    identities = warehouse.query(
+        "select b.vendor from marts.bridge_agent_vendor b join marts.dim_agent a using (agent_id) "
+        "where a.display_name = 'Hugo Laurent'"
+    )
+    assert {"kore", "evaluagent"} <= {vendor for (vendor,) in identities}
+    assert persons == len(identities), "no two of his identities were merged"
 
 
 def test_a_429_with_retry_after_is_waited_out(evaluagent_only, sandbox) -> None:

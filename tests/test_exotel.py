@@ -506,6 +506,7 @@ def test_a_request_whose_answer_was_lost_is_never_sent_again(exotel, receiver, s
 
 def test_both_error_shapes_are_read(exotel, receiver, sandbox) -> None:
     # RestException: a rate limit, waited out; ResponseData: a call Exotel does not know.
+    sandbox.exotel.hold_deliveries = threading.Event()
     sandbox.exotel.create_faults.script("429_retry_after_seconds")
     _calls("calls", {"call_sid": "callok1"}, {"call_sid": "unknowncall"}, {"call_sid": "bad/sid"})
     result = _sync(exotel)
@@ -518,6 +519,7 @@ def test_both_error_shapes_are_read(exotel, receiver, sandbox) -> None:
     assert [r["task_id"] for r in sandbox.exotel.requests] == ["qaw-callok1"]
     reasons = [r for (r,) in exotel.query("select reason from raw.quarantine")]
     assert any("bad/sid" in r and "not a call SID" in r for r in reasons)
+    sandbox.exotel.hold_deliveries.set()
 
 
 def test_requests_without_a_result_are_overdue_in_status_and_the_check(

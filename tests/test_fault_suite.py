@@ -12,6 +12,9 @@ from qa_sandbox.faults import FAULT_KINDS
 from pipeline.summary import MARTS
 from tests.conftest import DAY, Warehouse
 
+# End to end and long: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 END = DAY + timedelta(days=2)
 
 
