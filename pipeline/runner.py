@@ -12,7 +12,7 @@ import duckdb
 from dagster import DagsterEventType, DagsterInstance, Definitions, ExecuteInProcessResult
 
 from pipeline.build import BUILD_JOB, build_defs
-from pipeline.instance import cli_instance
+from pipeline.instance import cli_instance, command_line_run_tags, reclaim_abandoned_runs
 from pipeline.lib.settings import WarehouseSettings
 from pipeline.lib.submit import ledger
 from pipeline.lib.vendor import Vendor, enabled_vendors
@@ -153,6 +153,13 @@ class _Runs:
         self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         self.progress = progress
         self.failures: list[StepFailure] = []
+        self.tags = command_line_run_tags()
+        for run_id in reclaim_abandoned_runs(instance):
+            logging.getLogger(__name__).warning(
+                "run %s of a qa-warehouse process that is gone was marked failed "
+                "and its pool slots freed",
+                run_id,
+            )
 
     def run(self, job_name: str, vendor: str, day: str | None = None, label: str = "") -> bool:
         step = label or (f"{vendor} {day}" if day else f"{vendor} (once a run)")
@@ -162,6 +169,7 @@ class _Runs:
             instance=self.instance,
             run_config=self.run_config,
             raise_on_error=False,
+            tags=self.tags,
             **({"partition_key": day} if day else {}),
         )
         failure = None if result.success else failure_reason(result)

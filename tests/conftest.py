@@ -11,6 +11,7 @@ os.environ.setdefault(
 )
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,23 @@ from pipeline.runner import StepFailure, run_pipeline
 
 DAY = date(2026, 3, 23)
 VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home() -> Iterator[Path]:
+    """The command line's Dagster instance in tests: the project's instance configuration in a
+    folder of this worker's own, never the project's `dagster_home/` (runs a test kills would
+    stay there, and hold their pools' slots against the next session)."""
+    with tempfile.TemporaryDirectory(prefix="qaw-dagster-home-") as folder:
+        home = Path(folder)
+        shutil.copy(Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml", home)
+        previous = os.environ.get("DAGSTER_HOME")
+        os.environ["DAGSTER_HOME"] = str(home)
+        yield home
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
 
 
 @pytest.fixture(scope="session", autouse=True)

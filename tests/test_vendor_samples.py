@@ -134,7 +134,8 @@ def test_kores_documented_sample_lands_whole(documented: Warehouse) -> None:
         "where vendor = 'kore' and audit_status = 'audited' order by audit_score"
     )
     assert audited == [(0.0, datetime(2026, 3, 23, 15, 10)), (77.0, datetime(2026, 3, 23, 12, 30))]
-    assert "Top 5 agents" in marts_summary(documented.analytics_path)
+    summary = marts_summary(documented.analytics_path)
+    assert "Best 3 agents of each vendor" in summary and "Johndoe UAT TitanAsh" in summary, summary
 
 
 def test_evaluagents_sample_shapes_land_whole(documented: Warehouse) -> None:

@@ -13,8 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from pipeline.build import build_defs
+from pipeline.instance import PID_TAG
 from tests.conftest import DAY, Warehouse, only_vendor
 
 CLI = str(Path(sys.executable).with_name("qa-warehouse"))
@@ -333,6 +335,19 @@ def test_a_run_killed_between_the_request_and_its_record_leaves_the_call_in_doub
     status_text = subprocess.run([CLI, "status"], capture_output=True, text=True).stdout
     voxxi_line = next(line for line in status_text.splitlines() if line.startswith("voxxi"))
     assert voxxi_line.split()[6] == "1", status_text  # the "in doubt" column
+    # The killed run held Voxxi's pool slot in the instance; the next run reclaims it rather
+    # than wait for it for ever.
+    again = subprocess.run(
+        [CLI, "run", "--start", DAY.isoformat(), "--end", DAY.isoformat(), "--vendor", "voxxi"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    with DagsterInstance.get() as instance:
+        killed = [run for run in instance.get_runs(RunsFilter(tags={PID_TAG: str(process.pid)}))]
+        assert killed and all(run.status == DagsterRunStatus.FAILURE for run in killed)
+        assert not instance.event_log_storage.get_concurrency_info("voxxi_api").claimed_slots
 
 
 def test_both_error_shapes_name_the_credentials(voxxi, sandbox, monkeypatch) -> None:
