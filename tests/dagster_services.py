@@ -98,7 +98,10 @@ def graphql(url: str, query: str, variables: Mapping[str, Any] | None = None) ->
     response = httpx.post(
         f"{url}/graphql", json={"query": query, "variables": dict(variables or {})}, timeout=120
     )
-    response.raise_for_status()
+    if response.status_code != 200:
+        text = response.text
+        status = response.status_code
+        raise RuntimeError(f"GraphQL answered {status}: {text[:1500]} … {text[-500:]}")
     body = response.json()
     if body.get("errors"):
         raise RuntimeError(f"GraphQL errors: {body['errors']}")

@@ -174,7 +174,7 @@ def production_instance(tmp_path: Path):
     home.mkdir()
     shutil.copy(PRODUCTION_HOME / "dagster.yaml", home / "dagster.yaml")
     with postgres_cluster() as url:
-        yield home, url
+        yield home, url.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
 def test_a_30_day_backfill_of_three_vendors_from_the_ui(

@@ -34,7 +34,9 @@ CLIENT = textwrap.dedent(
 
 
 def test_two_processes_share_one_budget_in_postgres() -> None:
-    with postgres_cluster() as url:
+    with postgres_cluster() as libpq_url:
+        # As a deployment gives it: Dagster's SQLAlchemy URL, naming its driver.
+        url = libpq_url.replace("postgresql://", "postgresql+psycopg2://", 1)
         start_at = time.time() + 3
         processes = [
             subprocess.Popen(

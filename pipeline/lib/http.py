@@ -135,8 +135,11 @@ def _postgres_bucket(url: str, table: str, rate: Rate) -> PostgresBucket:
     from psycopg_pool import ConnectionPool
 
     if url not in _POOLS:
-        # Opened once per process; a request takes a connection for one statement.
-        _POOLS[url] = ConnectionPool(url, min_size=1, max_size=4, open=True)
+        # Opened once per process; a request takes a connection for one statement. libpq
+        # reads `postgresql://`; the SQLAlchemy driver suffix Dagster's URL carries is not
+        # its business.
+        conninfo = re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
+        _POOLS[url] = ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
     return PostgresBucket(_POOLS[url], table, [rate])
 
 
