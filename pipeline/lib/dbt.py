@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,11 @@ def build_dbt_assets(endpoints: Iterable[Endpoint]):
                 ensure_ledger(conn)
             # Unit tests check the models' SQL, not the data: they run in the test suite
             # (tests/test_dbt_unit_tests.py), not in every scheduled build.
-            invocation = dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context)
+            invocation = dbt.cli(
+                ["build", "--exclude-resource-type", "unit_test"],
+                target_path=run_target_path(context.run_id),
+                context=context,
+            )
             yield from invocation.stream()
         # dagster-dbt gives each run a target directory of its own (manifest, compiled SQL,
         # logs: about 8 MB) and leaves it there: a daily deployment and its backfills would
@@ -165,6 +170,21 @@ def build_dbt_assets(endpoints: Iterable[Endpoint]):
         shutil.rmtree(invocation.target_path, ignore_errors=True)
 
     return qa_dbt_models
+
+
+def run_target_path(run_id: str, project: DbtProject = dbt_project) -> Path:
+    """A target directory of the run's own (its compiled SQL, run results and logs), holding a
+    copy of the prepared manifest's partial-parse state so that dbt does not parse the whole
+    project again for every run. dagster-dbt copies it only from `DBT_TARGET_PATH`; the
+    project's target is configured elsewhere (`QA_DBT_TARGET_PATH`). dbt still parses again
+    whatever changed since (a file, a variable, the profile)."""
+    prepared = Path(project.project_dir) / project.target_path
+    target = prepared / "runs" / f"{run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    target.mkdir(parents=True)
+    state = prepared / "partial_parse.msgpack"
+    if state.exists():
+        shutil.copy(state, target / state.name)
+    return target
 
 
 def source_specs(exclude: Iterable[AssetKey]) -> list[AssetSpec]:
