@@ -179,7 +179,8 @@ def run_target_path(run_id: str, project: DbtProject = dbt_project) -> Path:
     project's target is configured elsewhere (`QA_DBT_TARGET_PATH`). dbt still parses again
     whatever changed since (a file, a variable, the profile)."""
     prepared = Path(project.project_dir) / project.target_path
-    target = prepared / "runs" / f"{run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    # Named as dagster-dbt names its own, beside the prepared manifest.
+    target = prepared / f"qa_dbt_models-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
     target.mkdir(parents=True)
     state = prepared / "partial_parse.msgpack"
     if state.exists():

@@ -14,8 +14,9 @@ evaluations as (
         vendor,
         count(*) as evaluations,
         count(score_pct) as scored_evaluations,
-        sum(score_pct) as score_pct_sum,
-        avg(score_pct) as avg_score_pct,
+        -- A sum of doubles depends on the order DuckDB's threads add them in: a decimal sum
+        -- is exact, so a rebuild gives the same value to the last digit.
+        sum(cast(score_pct as decimal(18, 6))) as score_pct_sum,
         count(*) filter (where is_fatal) as fatal_evaluations
     from {{ ref('fct_evaluation') }}
     where agent_id is not null and evaluated_at is not null
@@ -47,7 +48,8 @@ select
     -- sum(scored_evaluations), never an average of daily averages.
     coalesce(evaluations.scored_evaluations, 0) as scored_evaluations,
     coalesce(evaluations.score_pct_sum, 0) as score_pct_sum,
-    round(evaluations.avg_score_pct, 2) as avg_score_pct,
+    round(evaluations.score_pct_sum / nullif(evaluations.scored_evaluations, 0), 2)
+        as avg_score_pct,
     coalesce(evaluations.fatal_evaluations, 0) as fatal_evaluations,
     coalesce(audits.audits_completed, 0) as audits_completed
 from spine
