@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 # Set before the pipeline is imported (its dbt project reads it): each pytest-xdist worker
-# parses dbt into a target folder of its own, never into another worker's.
-os.environ.setdefault(
-    "QA_DBT_TARGET_PATH", f"target/pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-)
+# parses dbt into a target folder of its own, never into another worker's. Assigned, not
+# defaulted: the workers inherit the environment of the controlling process, which imported
+# this file first and set it to its own folder.
+os.environ["QA_DBT_TARGET_PATH"] = f"target/pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 import shutil
 import subprocess
 import tempfile

@@ -175,7 +175,7 @@ def test_published_copy_keeps_the_column_descriptions(demo) -> None:
             "and comment is null"
         ).fetchall()
     assert table == "One agent, one UTC day, one vendor."
-    assert column.startswith("Sum of their score_pct; additive.")
+    assert column.startswith("Sum of their score_pct, an exact decimal")
     assert undocumented == [], "every mart column is described"
 
 
