@@ -32,17 +32,6 @@ DAY = date(2026, 3, 23)
 VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The long paths first: a worker that starts the backfill or the benchmark last would
-    run it alone while the others wait at the end."""
-    items.sort(
-        key=lambda item: (
-            item.get_closest_marker("production") is None
-            and item.get_closest_marker("slow") is None
-        )
-    )
-
-
 @pytest.fixture(scope="session", autouse=True)
 def dagster_home() -> Iterator[Path]:
     """The command line's Dagster instance in tests: the project's instance configuration in a
