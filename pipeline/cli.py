@@ -628,7 +628,7 @@ def docs() -> int:
     import shutil
     import subprocess
 
-    from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, dbt_project
+    from pipeline.lib.dbt import dbt_command, dbt_project
     from pipeline.lib.settings import WarehouseSettings
     from pipeline.lib.warehouse import exclusive
 
@@ -641,19 +641,7 @@ def docs() -> int:
     # dbt reads the warehouse's catalog: it waits its turn like every other reader.
     with exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds):
         result = subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "docs",
-                "generate",
-                "--static",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
-            ],
+            dbt_command("docs", "generate", "--static", "--quiet", target=target),
             env={**os.environ, "QA_WAREHOUSE_PATH": str(settings.warehouse_path)},
             capture_output=True,
             text=True,

@@ -25,7 +25,7 @@ from dagster import DagsterInstance
 from qa_sandbox.faults import SlidingWindowLimit
 from qa_sandbox.server import SandboxServer
 
-from pipeline.lib.dbt import DBT_EXECUTABLE, DBT_PROJECT_DIR, ensure_manifest
+from pipeline.lib.dbt import dbt_command, ensure_manifest
 from pipeline.runner import StepFailure, run_pipeline
 
 DAY = date(2026, 3, 23)
@@ -137,20 +137,9 @@ class Warehouse:
         """`dbt build` on this warehouse as an analyst runs it (outside Dagster), without the
         unit tests, which do not read the warehouse."""
         return subprocess.run(
-            [
-                DBT_EXECUTABLE,
-                "build",
-                *flags,
-                "--exclude-resource-type",
-                "unit_test",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
-                "--quiet",
-            ],
+            dbt_command(
+                "build", *flags, "--exclude-resource-type", "unit_test", "--quiet", target=target
+            ),
             env={**os.environ, "QA_WAREHOUSE_PATH": str(self.path)},
             capture_output=True,
             text=True,

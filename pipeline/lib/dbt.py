@@ -85,6 +85,21 @@ def ensure_manifest(project: DbtProject = dbt_project) -> None:
         _parsed_for(project).write_text(json.dumps({"warehouse_path": warehouse}))
 
 
+def dbt_command(*args: str, target: Path) -> list[str]:
+    """The argv of a dbt command run outside Dagster (docs, an analyst's build) on this
+    project, writing into `target`."""
+    return [
+        DBT_EXECUTABLE,
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+    ]
+
+
 def dbt_cli(project: DbtProject = dbt_project) -> DbtCliResource:
     return DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
 
