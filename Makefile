@@ -26,12 +26,13 @@ demo: install
 
 # Four worker processes on two cores, a test file each at a time (files share their module
 # fixtures): the suite waits on sockets, subprocesses and rate limits as much as it computes.
+# The files go out in the order tests/conftest.py gives them, the longest first.
 test: install lint browser postgres
-	$(BIN)/pytest -n 4 --dist loadfile --durations=30
+	$(BIN)/pytest -n 4 --dist loadfile --no-loadscope-reorder --durations=30
 
 # The edit loop: everything but the long end-to-end paths and the real-services tests.
 test-fast: install
-	$(BIN)/pytest -n 4 --dist loadfile -m "not slow and not production"
+	$(BIN)/pytest -n 4 --dist loadfile --no-loadscope-reorder -m "not slow and not production"
 
 lint: install
 	$(BIN)/ruff check .

@@ -90,11 +90,13 @@ def run_pipeline(
     instance: DagsterInstance | None = None,
     settle_seconds: float = 0.0,
     progress: RunProgress | None = None,
+    build: bool = True,
 ) -> list[StepFailure]:
     """Materialize each vendor's raw partitions from start to end, then build and publish.
 
     Returns the failures; the marts are still rebuilt from what landed, because a failed window
-    keeps its previous rows and the rest of the warehouse is worth refreshing."""
+    keeps its previous rows and the rest of the warehouse is worth refreshing. With `build`
+    false the run lands only: the next build (a run's, or the daily schedule's) takes it in."""
     days = tuple(days_between(start, end))
     plans = [Plan(vendor, days) for vendor in choose_vendors(vendors)]
     return run_plans(
@@ -103,6 +105,7 @@ def run_pipeline(
         instance=instance,
         settle_seconds=settle_seconds,
         progress=progress,
+        build=build,
     )
 
 
@@ -187,8 +190,10 @@ def run_plans(
     instance: DagsterInstance | None = None,
     settle_seconds: float = 0.0,
     progress: RunProgress | None = None,
+    build: bool = True,
 ) -> list[StepFailure]:
-    """Per vendor its once-a-run work first, then one run per day; then build and publish.
+    """Per vendor its once-a-run work first, then one run per day; then build and publish
+    (unless `build` is false).
     With `settle_seconds`, the once-a-run work of vendors that still have unfinished
     submissions is run again (they poll) until none has, or that time has passed."""
     runs = _Runs(build_defs(), instance or cli_instance(), log_level, progress)
@@ -199,7 +204,7 @@ def run_plans(
                 + (len(plan.days) if plan.vendor.daily_job else 0)
                 for plan in plans
             )
-            + 1
+            + build
         )
     deadline = time.monotonic() + settle_seconds
     for plan in plans:
@@ -222,5 +227,6 @@ def run_plans(
             label = f"{vendor.name} (waiting for analyses)"
             if not runs.run(vendor.once_job, vendor.name, label=label):
                 waiting = [v for v in waiting if v is not vendor]
-    runs.run(BUILD_JOB, "dbt build and publish", label="dbt build and publish")
+    if build:
+        runs.run(BUILD_JOB, "dbt build and publish", label="dbt build and publish")
     return runs.failures

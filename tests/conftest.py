@@ -25,11 +25,28 @@ from dagster import DagsterInstance
 from qa_sandbox.faults import SlidingWindowLimit
 from qa_sandbox.server import SandboxServer
 
-from pipeline.lib.dbt import dbt_command, ensure_manifest
+from pipeline.lib.dbt import dbt_command, dbt_project, ensure_manifest
 from pipeline.runner import StepFailure, run_pipeline
 
 DAY = date(2026, 3, 23)
 VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest files first, so that no worker starts one when the others are done: files
+    with a real-services test, then files of long end-to-end paths, then the rest by their
+    number of tests that run the pipeline (each file runs on one worker, `--dist
+    loadfile`; the Makefile keeps this order with `--no-loadscope-reorder`)."""
+    per_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        per_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def rank(tests: list[pytest.Item]) -> tuple[bool, bool, int, int]:
+        marks = {mark.name for test in tests for mark in test.iter_markers()}
+        end_to_end = sum("warehouse" in getattr(test, "fixturenames", ()) for test in tests)
+        return "production" not in marks, "slow" not in marks, -end_to_end, -len(tests)
+
+    items[:] = [item for tests in sorted(per_file.values(), key=rank) for item in tests]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,9 +67,11 @@ def dagster_home() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def dbt_manifest() -> None:
-    """`dbt parse` once per session, not once per test."""
-    ensure_manifest()
+def dbt_manifest(warehouse_home: Path) -> None:
+    """`dbt parse` once per session, not once per test, for the warehouse the tests use."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
+        ensure_manifest()
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +145,13 @@ class Warehouse:
     ) -> list[StepFailure]:
         return run_pipeline(start, end or start, vendors, instance=self.instance)
 
+    def land(
+        self, start: date = DAY, end: date | None = None, vendors: list[str] | None = None
+    ) -> list[StepFailure]:
+        """A run without the dbt build, for tests about what lands (raw tables, the load log,
+        the quarantine) and not about the marts: a build costs more than a day's landing."""
+        return run_pipeline(start, end or start, vendors, instance=self.instance, build=False)
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with duckdb.connect(str(self.path), read_only=True) as conn:
             return conn.execute(sql, params or []).fetchall()
@@ -135,7 +161,12 @@ class Warehouse:
 
     def dbt_build(self, target: Path, *flags: str) -> subprocess.CompletedProcess:
         """`dbt build` on this warehouse as an analyst runs it (outside Dagster), without the
-        unit tests, which do not read the warehouse."""
+        unit tests, which do not read the warehouse. `target` starts with the project's
+        partial-parse state, as an analyst's `target/` has it."""
+        target.mkdir(parents=True, exist_ok=True)
+        state = Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
+        if state.exists():
+            shutil.copy(state, target / state.name)
         return subprocess.run(
             dbt_command(
                 "build", *flags, "--exclude-resource-type", "unit_test", "--quiet", target=target

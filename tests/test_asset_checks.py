@@ -17,7 +17,7 @@ def _latest(warehouse, name: str):
 
 
 def test_clean_run_passes_every_raw_check(kore_only) -> None:
-    assert kore_only.run() == []
+    assert kore_only.land() == []
     for name in ("window_not_emptied", "no_quarantined_records", "no_unknown_keys"):
         assert _latest(kore_only, name)[0] is True, name
 
@@ -43,7 +43,7 @@ def test_unknown_keys_and_quarantine_are_reported(kore_only, sandbox) -> None:
         {"Conversation ID": "c-new-field", "Brand New Field": 1, "Agents": []},
     ]
     sandbox.kore.faults.script("truncated")
-    assert kore_only.run() == []
+    assert kore_only.land() == []
     passed, metadata = _latest(kore_only, "no_unknown_keys")
     assert passed is False and metadata["unknown_keys"] == ["Brand New Field"]
     passed, metadata = _latest(kore_only, "no_quarantined_records")

@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.lib.vendor import VendorConfigError, enabled_vendors
 from pipeline.vendors import VENDORS
+from tests.conftest import Warehouse
 
 CLI = str(Path(sys.executable).parent / "qa-warehouse")
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,9 +40,19 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         QA_PARTITIONS_START="2026-01-01",
         QA_DBT_TARGET_PATH=str(tmp_path / "dbt-target"),
         DAGSTER_HOME=str(home),
-        **extra,
     )
+    env.update(extra)
     return env
+
+
+def _worker_warehouse(warehouse: Warehouse) -> dict[str, str]:
+    """The test worker's warehouse and dbt target, for a command whose subject is not the first
+    run: dbt's parse of the project for this warehouse is then already done."""
+    return {
+        "QA_WAREHOUSE_PATH": str(warehouse.path),
+        "QA_ANALYTICS_PATH": str(warehouse.analytics_path),
+        "QA_DBT_TARGET_PATH": os.environ["QA_DBT_TARGET_PATH"],
+    }
 
 
 def _cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 600):
@@ -192,12 +203,11 @@ def test_the_readme_queries_answer_on_the_demo(demo) -> None:
             assert rows, f"no answer from:\n{query}"
 
 
-def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox) -> None:
+def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox, warehouse) -> None:
     env = _clean_env(
         tmp_path,
         **{k: v for k, v in sandbox.env().items() if k.startswith("KORE_")},
-        QA_WAREHOUSE_PATH=str(tmp_path / "w.duckdb"),
-        QA_ANALYTICS_PATH=str(tmp_path / "a.duckdb"),
+        **_worker_warehouse(warehouse),
     )
     env["KORE_CLIENT_SECRET"] = "not-the-right-secret"
     result = _cli(tmp_path, "run", "--start", "2026-03-23", "--end", "2026-03-24", env=env)
@@ -208,12 +218,13 @@ def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox) -> 
     assert "Traceback" not in result.stderr
 
 
-def test_verbose_shows_the_tools_logs_without_colour_codes(tmp_path: Path, sandbox) -> None:
+def test_verbose_shows_the_tools_logs_without_colour_codes(
+    tmp_path: Path, sandbox, warehouse
+) -> None:
     env = _clean_env(
         tmp_path,
         **{k: v for k, v in sandbox.env().items() if k.startswith("KORE_")},
-        QA_WAREHOUSE_PATH=str(tmp_path / "w.duckdb"),
-        QA_ANALYTICS_PATH=str(tmp_path / "a.duckdb"),
+        **_worker_warehouse(warehouse),
     )
     result = _cli(tmp_path, "run", "--start", "2026-03-23", "--end", "2026-03-23", "-v", env=env)
     assert result.returncode == 0, result.stderr[-2000:]

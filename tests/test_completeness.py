@@ -32,12 +32,12 @@ def kore(monkeypatch, warehouse: Warehouse) -> Warehouse:
 
 
 def test_a_repeated_kore_page_fails_the_day_and_keeps_the_complete_load(kore, sandbox) -> None:
-    assert kore.run(DAY, vendors=["kore"]) == []
+    assert kore.land(DAY, vendors=["kore"]) == []
     complete = _landed(kore, "kore__rawdata")
     assert complete == len(sandbox.kore.conversations(DAY, include_below_threshold=False)) > 7
 
     sandbox.kore.repeat_first_page = True
-    failures = kore.run(DAY, vendors=["kore"])
+    failures = kore.land(DAY, vendors=["kore"])
     assert [f.day for f in failures] == [DAY.isoformat()]
     assert "repeats an earlier page" in failures[0].reason
     assert _landed(kore, "kore__rawdata") == complete, "the complete load is kept"
@@ -47,7 +47,7 @@ def test_a_repeated_kore_page_fails_the_day_and_keeps_the_complete_load(kore, sa
 def test_short_kore_pages_are_not_an_end_and_are_noted(kore, sandbox) -> None:
     # The server caps pages at 5 records though 7 were asked, and says there is more.
     sandbox.kore.page_size_cap = 5
-    assert kore.run(DAY, vendors=["kore"]) == []
+    assert kore.land(DAY, vendors=["kore"]) == []
     truth = len(sandbox.kore.conversations(DAY, include_below_threshold=False))
     assert _landed(kore, "kore__rawdata") == truth
     status, records, _, warnings = _load_log(kore, "kore", "rawdata")[-1]
@@ -62,7 +62,7 @@ def evaluagent(monkeypatch, warehouse: Warehouse) -> Warehouse:
 
 def test_evaluagent_pages_without_links_still_land_whole(evaluagent, sandbox) -> None:
     sandbox.evaluagent.omit_links = True
-    assert evaluagent.run(DAY, vendors=["evaluagent"]) == []
+    assert evaluagent.land(DAY, vendors=["evaluagent"]) == []
     landed = _landed(
         evaluagent, "evaluagent__evaluations", "unnest(json_extract(payload, '$.data[*]'))"
     )
@@ -72,9 +72,9 @@ def test_evaluagent_pages_without_links_still_land_whole(evaluagent, sandbox) ->
 def test_evaluagent_short_of_its_announced_total_fails_and_keeps_the_last_load(
     evaluagent, sandbox
 ) -> None:
-    assert evaluagent.run(DAY, vendors=["evaluagent"]) == []
+    assert evaluagent.land(DAY, vendors=["evaluagent"]) == []
     sandbox.evaluagent.extra_total = 3  # meta announces three more than it serves
-    failures = evaluagent.run(DAY, vendors=["evaluagent"])
+    failures = evaluagent.land(DAY, vendors=["evaluagent"])
     assert any("63 records announced, 60 found" in f.reason for f in failures), failures
     status = [row[0] for row in _load_log(evaluagent, "evaluagent", "evaluations")]
     assert status == ["success", "failed"]
@@ -87,16 +87,16 @@ def cqa(monkeypatch, warehouse: Warehouse) -> Warehouse:
 
 def test_cqa_short_of_its_announced_total_fails(cqa, sandbox) -> None:
     sandbox.cqa.extra_total = 2
-    failures = cqa.run(DAY, vendors=["cqa"])
+    failures = cqa.land(DAY, vendors=["cqa"])
     assert any("32 records announced, 30 found" in f.reason for f in failures), failures
 
 
 def test_a_cqa_error_envelope_sent_with_200_is_quarantined_not_landed(cqa, sandbox) -> None:
-    assert cqa.run(DAY, vendors=["cqa"]) == []
+    assert cqa.land(DAY, vendors=["cqa"]) == []
     details = _landed(cqa, "cqa__analysis_details")
     sandbox.cqa.add_qa_review(sandbox.cqa.analyses_of(DAY)[0].analysis_id)
     sandbox.cqa.error_envelope_with_200 = True
-    failures = cqa.run(DAY, vendors=["cqa"])
+    failures = cqa.land(DAY, vendors=["cqa"])
     assert any("not a AnalysisDocument" in f.reason for f in failures), failures
     assert _landed(cqa, "cqa__analysis_details") == details, "the last good load is kept"
     reasons = [r for (r,) in cqa.query("select reason from raw.quarantine")]

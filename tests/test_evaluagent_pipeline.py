@@ -232,7 +232,7 @@ def test_the_per_endpoint_limit_is_respected(evaluagent_only, sandbox, monkeypat
     sandbox.evaluagent.limit_per_minute = 100
     monkeypatch.setenv("EVALUAGENT_REQUESTS_PER_MINUTE", "100")
     sandbox.evaluagent.per_day = 40
-    assert warehouse.run() == []
+    assert warehouse.land() == []
     assert sandbox.evaluagent.refused == 0
     assert sandbox.evaluagent.requests["evaluation_detail"] == 40
 

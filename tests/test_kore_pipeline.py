@@ -224,7 +224,7 @@ def test_a_bad_jwt_secret_fails_fast_with_a_clear_error(kore_only, sandbox, monk
     warehouse = kore_only
     wrong = "definitely-not-the-secret-7f3a"
     monkeypatch.setenv("KORE_CLIENT_SECRET", wrong)
-    failures = warehouse.run()
+    failures = warehouse.land()
     assert [f.vendor for f in failures] == ["kore"]
     message = str(failures[0])
     assert "rejected the credentials" in message and "KORE_CLIENT_SECRET" in message

@@ -125,7 +125,7 @@ def _exotel_call(inbox: Path, call_sid: str) -> None:
 
 
 @pytest.mark.parametrize("vendor", ["kore", "evaluagent", "cqa", "voxxi", "exotel"])
-def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) -> None:
+def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, warehouse, vendor) -> None:
     simulated = {
         "kore": sandbox.kore,
         "evaluagent": sandbox.evaluagent,
@@ -138,10 +138,11 @@ def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(VENDOR_PREFIXES)},
         **{k: v for k, v in sandbox.env().items() if k.startswith(prefix)},
-        "QA_WAREHOUSE_PATH": str(tmp_path / "w.duckdb"),
-        "QA_ANALYTICS_PATH": str(tmp_path / "a.duckdb"),
+        # The worker's warehouse and dbt target: the project is already parsed for them.
+        "QA_WAREHOUSE_PATH": str(warehouse.path),
+        "QA_ANALYTICS_PATH": str(warehouse.analytics_path),
         "QA_PARTITIONS_START": "2026-01-01",
-        "QA_DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
+        "QA_DBT_TARGET_PATH": os.environ["QA_DBT_TARGET_PATH"],
     }
     secret_name = {
         "kore": "KORE_CLIENT_SECRET",
@@ -180,6 +181,6 @@ def test_the_command_line_shows_no_echoed_credential(tmp_path, sandbox, vendor) 
         secrets,
         {
             "stdout/stderr": result.stdout + result.stderr,
-            "warehouse": _warehouse_text(tmp_path / "w.duckdb"),
+            "warehouse": _warehouse_text(warehouse.path),
         },
     )

@@ -15,9 +15,9 @@ def test_next_daily_run() -> None:
 
 
 def test_status_after_a_run(warehouse, sandbox) -> None:
-    assert warehouse.run(DAY) == []
+    assert warehouse.land(DAY) == []
     sandbox.kore.faults.script("truncated")
-    assert warehouse.run(DAY, vendors=["kore"]) == []
+    assert warehouse.land(DAY, vendors=["kore"]) == []
     text = vendor_status(
         warehouse.path,
         {"kore": "0 1 * * *", "evaluagent": "20 1 * * *", "cqa": "40 1 * * *"},

@@ -45,10 +45,10 @@ def _raw_vendors(defs) -> set[str]:
 
 @pytest.mark.parametrize("name", VENDOR_NAMES)
 def test_each_vendor_alone_builds_its_own_definitions(
-    name: str, sandbox_server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    name: str, sandbox_server, monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
 ) -> None:
     _clear_vendor_env(monkeypatch)
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
     for key, value in _vendor_env(sandbox_server, name).items():
         monkeypatch.setenv(key, value)
     vendor = next(v for v in VENDORS if v.name == name)
@@ -65,8 +65,10 @@ def test_each_vendor_alone_builds_its_own_definitions(
     assert AssetKey(["marts", "fct_interaction"]) in graph.materializable_asset_keys
 
 
-def test_every_vendor_together(vendor_env, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+def test_every_vendor_together(
+    vendor_env, monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
+) -> None:
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
     defs = build_defs()
     assert _raw_vendors(defs) == set(VENDOR_NAMES)
     for vendor in VENDORS:
@@ -80,19 +82,21 @@ def test_every_vendor_together(vendor_env, monkeypatch: pytest.MonkeyPatch, tmp_
     defs.resolve_implicit_global_asset_job_def()
 
 
-def test_no_vendor_configured_still_builds(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_no_vendor_configured_still_builds(
+    monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
+) -> None:
     _clear_vendor_env(monkeypatch)
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
     defs = build_defs()
     assert _raw_vendors(defs) == set()
     defs.resolve_job_def("build_and_publish")
 
 
 def test_configuration_errors_name_the_variable(
-    sandbox_server, monkeypatch: pytest.MonkeyPatch, tmp_path
+    sandbox_server, monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
 ) -> None:
     _clear_vendor_env(monkeypatch)
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
     kore = _vendor_env(sandbox_server, "kore")
     for key, value in kore.items():
         if key != "KORE_ORG_ID":
