@@ -33,18 +33,21 @@ VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first, so that no worker starts one when the others are done: files
-    with a real-services test, then files of long end-to-end paths, then the rest by their
-    number of tests that run the pipeline (each file runs on one worker, `--dist
-    loadfile`; the Makefile keeps this order with `--no-loadscope-reorder`)."""
+    """The longest files first, so that no worker starts one when the others are nearly done
+    (each file runs on one worker, `--dist loadfile`; the Makefile keeps this order with
+    `--no-loadscope-reorder`). First the files of real-services and long end-to-end tests,
+    fewest tests first: xdist hands each worker a second file at once, and one long test
+    must not wait behind another. Then the rest, most pipeline runs first."""
     per_file: dict[str, list[pytest.Item]] = {}
     for item in items:
         per_file.setdefault(item.nodeid.split("::")[0], []).append(item)
 
-    def rank(tests: list[pytest.Item]) -> tuple[bool, bool, int, int]:
+    def rank(tests: list[pytest.Item]) -> tuple[int, int, int]:
         marks = {mark.name for test in tests for mark in test.iter_markers()}
-        end_to_end = sum("warehouse" in getattr(test, "fixturenames", ()) for test in tests)
-        return "production" not in marks, "slow" not in marks, -end_to_end, -len(tests)
+        if marks & {"production", "slow"}:
+            return 0, len(tests), 0
+        runs = sum("warehouse" in getattr(test, "fixturenames", ()) for test in tests)
+        return 1, -runs, -len(tests)
 
     items[:] = [item for tests in sorted(per_file.values(), key=rank) for item in tests]
 
@@ -159,22 +162,24 @@ class Warehouse:
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
         return self.query(sql, params)[0][0]
 
-    def dbt_build(self, target: Path, *flags: str) -> subprocess.CompletedProcess:
-        """`dbt build` on this warehouse as an analyst runs it (outside Dagster), without the
-        unit tests, which do not read the warehouse. `target` starts with the project's
-        partial-parse state, as an analyst's `target/` has it."""
-        target.mkdir(parents=True, exist_ok=True)
-        state = Path(dbt_project.project_dir) / dbt_project.target_path / "partial_parse.msgpack"
-        if state.exists():
-            shutil.copy(state, target / state.name)
+    def dbt(self, target: Path, *args: str) -> subprocess.CompletedProcess:
+        """A dbt command on this warehouse as an analyst runs it (outside Dagster). `target`
+        starts with the project's partial-parse state, as an analyst's `target/` has it."""
+        if not target.exists():
+            target.mkdir(parents=True)
+            state = Path(dbt_project.project_dir) / dbt_project.target_path
+            if (state / "partial_parse.msgpack").exists():
+                shutil.copy(state / "partial_parse.msgpack", target)
         return subprocess.run(
-            dbt_command(
-                "build", *flags, "--exclude-resource-type", "unit_test", "--quiet", target=target
-            ),
+            dbt_command(*args, target=target),
             env={**os.environ, "QA_WAREHOUSE_PATH": str(self.path)},
             capture_output=True,
             text=True,
         )
+
+    def dbt_build(self, target: Path, *flags: str) -> subprocess.CompletedProcess:
+        """`dbt build` without the unit tests, which do not read the warehouse."""
+        return self.dbt(target, "build", *flags, "--exclude-resource-type", "unit_test", "--quiet")
 
 
 @pytest.fixture(scope="session")

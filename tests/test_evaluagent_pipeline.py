@@ -82,7 +82,7 @@ def test_details_are_fetched_only_for_new_or_changed_evaluations(evaluagent_only
     changed = ids[:3]
     for evaluation_id in changed:
         sandbox.evaluagent.republish(evaluation_id)
-    assert warehouse.run() == []
+    assert warehouse.land() == []
     assert sorted(sandbox.evaluagent.detail_ids) == sorted(changed)
     assert _details_metadata(warehouse) == {
         "details_fetched": 3,
@@ -246,7 +246,7 @@ def test_credentials_never_leak_and_no_bearer_token_is_created(
     ea.faults.script("500", "truncated")
     assert warehouse.run() == []
     monkeypatch.setenv("EVALUAGENT_SECRET_KEY", ea.secret_key + "-wrong")
-    failures = warehouse.run()
+    failures = warehouse.land()
     assert failures and "rejected the credentials" in str(failures[0])
     assert ea.token_requests == 0, "the client must never create a bearer token"
     captured = capfd.readouterr()

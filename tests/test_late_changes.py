@@ -27,11 +27,11 @@ def _detail_calls(sandbox) -> dict[str, int]:
 
 
 def test_a_rerun_of_an_unchanged_window_makes_no_detail_call(warehouse, sandbox) -> None:
-    assert warehouse.run(DAY, vendors=["evaluagent", "cqa"]) == []
+    assert warehouse.land(DAY, vendors=["evaluagent", "cqa"]) == []
     first = _detail_calls(sandbox)
     assert first["cqa analysis"] == first["cqa interaction"] == sandbox.cqa.per_day
     assert first["evaluagent detail"] == sandbox.evaluagent.per_day
-    assert warehouse.run(DAY, vendors=["evaluagent", "cqa"]) == []
+    assert warehouse.land(DAY, vendors=["evaluagent", "cqa"]) == []
     assert _detail_calls(sandbox) == first, "nothing changed, nothing fetched"
     metadata = (
         warehouse.instance.fetch_materializations(

@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import fsspec
 import pyarrow.dataset as ds
-import pytest
 from pyarrow.fs import FSSpecHandler, PyFileSystem
 
 from pipeline.lib.parquet import POINTER, current_version, publish_parquet
@@ -18,16 +17,13 @@ from tests.conftest import DAY
 MARTS = ("dim_agent", "fct_interaction", "fct_evaluation", "fct_kpi_score", "agent_daily_scorecard")
 
 
-@pytest.fixture
-def published(monkeypatch, warehouse, tmp_path):
+def _publish_two_vendors(monkeypatch, warehouse, root: Path) -> None:
     """A run of two vendors, published with QA_PARQUET_PATH set."""
     for name in list(os.environ):
         if name.startswith(("VOXXI_", "EXOTEL_", "CQA_")):
             monkeypatch.delenv(name)
-    root = tmp_path / "lake"
     monkeypatch.setenv("QA_PARQUET_PATH", str(root))
     assert warehouse.run(DAY) == []
-    return warehouse, root
 
 
 def _analyst_rows(analytics: Path, table: str) -> list[tuple]:
@@ -40,8 +36,16 @@ def _hive_rows(dataset: ds.Dataset, columns: list[str]) -> list[tuple]:
     return sorted(zip(*(table.column(c).to_pylist() for c in columns), strict=True), key=repr)
 
 
-def test_the_publish_writes_parquet_that_pyarrow_and_duckdb_read(published) -> None:
-    warehouse, root = published
+def test_parquet_marts_from_a_run(monkeypatch, warehouse, tmp_path: Path) -> None:
+    """One run's publish, then what it must allow (a run costs more than these checks)."""
+    root = tmp_path / "lake"
+    _publish_two_vendors(monkeypatch, warehouse, root)
+    _the_publish_writes_parquet_that_pyarrow_and_duckdb_read(warehouse, root)
+    _any_fsspec_url_is_a_target(warehouse)
+    _a_new_publish_is_switched_to_whole_and_old_versions_go(warehouse, root)
+
+
+def _the_publish_writes_parquet_that_pyarrow_and_duckdb_read(warehouse, root: Path) -> None:
     version = current_version(str(root))
     assert (root / POINTER).read_text().strip() == Path(version).name
     folder = Path(version)
@@ -75,8 +79,7 @@ def test_the_publish_writes_parquet_that_pyarrow_and_duckdb_read(published) -> N
         assert sorted(found, key=repr) == expected, f"duckdb {table}"
 
 
-def test_a_new_publish_is_switched_to_whole_and_old_versions_go(published, monkeypatch) -> None:
-    warehouse, root = published
+def _a_new_publish_is_switched_to_whole_and_old_versions_go(warehouse, root: Path) -> None:
     first = current_version(str(root))
     seen = [first]
     for _ in range(3):
@@ -91,9 +94,8 @@ def test_a_new_publish_is_switched_to_whole_and_old_versions_go(published, monke
     assert not any(p.name.startswith(".") for p in root.iterdir()), "no staged pointer left"
 
 
-def test_any_fsspec_url_is_a_target(published) -> None:
+def _any_fsspec_url_is_a_target(warehouse) -> None:
     """An object store stands behind an fsspec URL: the in-memory filesystem, here."""
-    warehouse, _ = published
     version, _ = publish_parquet(warehouse.analytics_path, "memory://qa-lake/marts")
     assert current_version("memory://qa-lake/marts") == version
     fs = fsspec.filesystem("memory")
