@@ -9,7 +9,9 @@ import os
 # defaulted: the workers inherit the environment of the controlling process, which imported
 # this file first and set it to its own folder.
 os.environ["QA_DBT_TARGET_PATH"] = f"target/pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+import json
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -32,24 +34,46 @@ DAY = date(2026, 3, 23)
 VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first, so that no worker starts one when the others are nearly done
-    (each file runs on one worker, `--dist loadfile`; the Makefile keeps this order with
-    `--no-loadscope-reorder`). First the files of real-services and long end-to-end tests,
-    fewest tests first: xdist hands each worker a second file at once, and one long test
-    must not wait behind another. Then the rest, most pipeline runs first."""
+# Each test file's time in the last full run that stored it (`--store-durations`): the files
+# go out to the workers longest first, so that no long one starts when the others are nearly
+# done. Scheduling only: a file missing from it takes the median.
+DURATIONS = Path(__file__).with_name("durations.json")
+_durations: dict[str, float] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store-durations",
+        action="store_true",
+        help=f"write each test file's time to {DURATIONS.name}, for the order of the next runs",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files longest first (each file runs on one worker, `--dist loadfile`; the Makefile keeps
+    this order with `--no-loadscope-reorder`)."""
+    known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    default = statistics.median(known.values()) if known else 0.0
     per_file: dict[str, list[pytest.Item]] = {}
     for item in items:
         per_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+    order = sorted(per_file, key=lambda name: -known.get(name, default))
+    items[:] = [item for name in order for item in per_file[name]]
 
-    def rank(tests: list[pytest.Item]) -> tuple[int, int, int]:
-        marks = {mark.name for test in tests for mark in test.iter_markers()}
-        if marks & {"production", "slow"}:
-            return 0, len(tests), 0
-        runs = sum("warehouse" in getattr(test, "fixturenames", ()) for test in tests)
-        return 1, -runs, -len(tests)
 
-    items[:] = [item for tests in sorted(per_file.values(), key=rank) for item in tests]
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    file = report.nodeid.split("::")[0]
+    _durations[file] = _durations.get(file, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # On the controlling process only (an xdist worker has `workerinput`); the files this
+    # run did not include keep their stored time.
+    config = session.config
+    if config.getoption("--store-durations") and not hasattr(config, "workerinput"):
+        stored = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+        stored.update({name: round(seconds, 1) for name, seconds in _durations.items()})
+        DURATIONS.write_text(json.dumps(dict(sorted(stored.items())), indent=1) + "\n")
 
 
 @pytest.fixture(scope="session", autouse=True)

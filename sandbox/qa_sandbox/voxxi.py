@@ -67,6 +67,9 @@ class VoxxiSandbox:
     # (`pending` in its sample; the pipeline must not take an unknown word for an end).
     polls_to_finish: int = 2
     in_progress_status: str = "pending"
+    # One call in this many fails at random (0: none); a call whose audio URL says "fail"
+    # always does. A test that needs its call to complete sets 0.
+    fail_one_in: int = 9
     # The older error shape (`{"error": {"code", "message", "type"}}`) instead of the newer.
     old_error_shape: bool = False
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
@@ -111,6 +114,7 @@ class VoxxiSandbox:
             self.requests.clear()
         self.polls_to_finish = 2
         self.in_progress_status = "pending"
+        self.fail_one_in = 9
         self.old_error_shape = False
         self.echo_credentials = False
         self.hold_creates = None
@@ -170,7 +174,10 @@ class VoxxiSandbox:
         }
 
     def _fails(self, call: Call) -> bool:
-        return "fail" in call.body["audio_url"] or stable_int("voxxi-fail", call.call_id) % 9 == 0
+        at_random = (
+            self.fail_one_in and stable_int("voxxi-fail", call.call_id) % self.fail_one_in == 0
+        )
+        return "fail" in call.body["audio_url"] or bool(at_random)
 
     def _document(self, call: Call) -> dict[str, Any]:
         finished = call.polls > self.polls_to_finish
