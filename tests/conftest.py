@@ -224,6 +224,8 @@ def configure_warehouse_env(
     monkeypatch.setenv("QA_WAREHOUSE_PATH", str(home / "warehouse.duckdb"))
     monkeypatch.setenv("QA_ANALYTICS_PATH", str(home / "analytics.duckdb"))
     monkeypatch.setenv("QA_PARTITIONS_START", "2026-01-01")
+    # Tests write inbox files whole before they run: nothing to wait for.
+    monkeypatch.setenv("QA_INBOX_SETTLE_SECONDS", "0")
     # Small pages so every window spans several; fast backoff so retries do not slow the suite.
     monkeypatch.setenv("KORE_PAGE_SIZE", "7")
     monkeypatch.setenv("KORE_BACKOFF_INITIAL_SECONDS", "0.05")

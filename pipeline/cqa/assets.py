@@ -58,7 +58,9 @@ ANALYSIS_LISTING = Listing(ANALYSES, "$.data.analyses[*]", "$.analysis_id", SIGN
 INTERACTION_LISTING = Listing(ANALYSES, "$.data.analyses[*]", "$.interaction_id", SIGNATURE)
 
 
-def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
+def build_cqa_assets(
+    partitions_def: PartitionsDefinition, inbox_settle_seconds: float
+) -> list[AssetsDefinition]:
     common = {
         "partitions_def": partitions_def,
         "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
@@ -126,7 +128,7 @@ def build_cqa_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
                 context,
                 duckdb,
                 CqaSubmitter(client, cqa.column_mapping),
-                Inbox(Path(cqa.inbox_path)),
+                Inbox(Path(cqa.inbox_path), inbox_settle_seconds),
             )
         finally:
             client.close()

@@ -15,7 +15,7 @@ PUSH_JOB = "cqa_push"
 
 
 def cqa_definitions(ctx: VendorContext) -> Definitions:
-    assets = build_cqa_assets(ctx.partitions)
+    assets = build_cqa_assets(ctx.partitions, ctx.warehouse.inbox_settle_seconds)
     partitions = ctx.partitions
 
     def pull_days_again(newest: datetime, days: list[date]) -> list[RunRequest]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.lib.submit.inbox import InboxRow
+from pipeline.lib.submit.inbox import InboxFile, InboxRow
 from pipeline.lib.submit.inbox import read_inbox_file as read_rows
 
 CANONICAL = frozenset(
@@ -52,7 +52,7 @@ class CqaRow:
 
 def read_inbox_file(path: Path, column_mapping: Mapping[str, str]) -> Iterator[CqaRow]:
     """Every row of one inbox file, checked."""
-    for row in read_rows(path):
+    for row in read_rows(InboxFile.of(path)):
         yield check(row, column_mapping)
 
 

@@ -43,7 +43,7 @@ def _submitter(exotel: ExotelResource) -> ExotelSubmitter:
     return ExotelSubmitter(exotel.client(), timedelta(hours=exotel.result_timeout_hours))
 
 
-def build_exotel_assets(journal_path: Path) -> list[AssetsDefinition]:
+def build_exotel_assets(journal_path: Path, inbox_settle_seconds: float) -> list[AssetsDefinition]:
     @asset(
         key=REQUESTS_KEY,
         check_specs=submission_check_specs(REQUESTS_KEY, [IN_DOUBT]),
@@ -60,7 +60,11 @@ def build_exotel_assets(journal_path: Path) -> list[AssetsDefinition]:
         submitter = _submitter(exotel)
         try:
             return run_submissions(
-                context, duckdb, submitter, Inbox(Path(exotel.inbox_path)), poll=False
+                context,
+                duckdb,
+                submitter,
+                Inbox(Path(exotel.inbox_path), inbox_settle_seconds),
+                poll=False,
             )
         finally:
             submitter.client.close()

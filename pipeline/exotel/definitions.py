@@ -15,7 +15,9 @@ LAND_JOB = "exotel_land"
 
 def exotel_definitions(ctx: VendorContext) -> Definitions:
     return Definitions(
-        assets=build_exotel_assets(ctx.warehouse.webhook_journal()),
+        assets=build_exotel_assets(
+            ctx.warehouse.webhook_journal(), ctx.warehouse.inbox_settle_seconds
+        ),
         jobs=[
             define_asset_job(
                 SYNC_JOB, selection=AssetSelection.assets(REQUESTS_KEY, WEBHOOKS.asset_key)

@@ -59,6 +59,8 @@ class ExotelWebhooks:
         payload, job_id = delivery.payload, delivery.delivery_key
         success = _success(payload)
         body_task = payload.get("task_id") or None
+        if body_task is not None and not isinstance(body_task, str):
+            raise UnreadableDelivery(f"`task_id` is {type(body_task).__name__}, not text")
         if body_task and delivery.reference and body_task != delivery.reference:
             raise Unmatched(
                 f"task_id {body_task!r} is not the task its callback URL was signed for "

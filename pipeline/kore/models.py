@@ -91,7 +91,8 @@ class RawdataIds:
             keys = [record.value for record in _RECORD_IDS.decode(records_json)]
             envelope = {key: msgspec.json.decode(value) for key, value in top.items()}
             fields = msgspec.convert(envelope, _EnvelopeFields)
-        except (KeyError, msgspec.DecodeError, msgspec.ValidationError):
+        except (KeyError, msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+            # Nesting deeper than msgspec goes is read in full, on the slow path.
             return None
         return cls(
             records_json, keys, envelope, fields.total_results, fields.total_pages, fields.has_more

@@ -19,6 +19,7 @@ from dagster import (
     run_failure_sensor,
 )
 
+from pipeline.lib.redaction import without_payload
 from pipeline.lib.settings import WarehouseSettings
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,13 @@ def failure_message(context: RunFailureSensorContext, ui_url: str | None) -> str
         user = data.user_failure_data if data else None
         reason = user.description if user and user.description else None
         if reason is None and data and data.error:
-            reason = data.error.message.strip().splitlines()[0]
-        lines.append(f"- {event.step_key}: {reason or 'failed'}")
+            reason = data.error.message
+        # The record and the reason, never the payload an engine's error quotes back.
+        reasons = [without_payload(line) for line in (reason or "failed").splitlines()]
+        lines.append(f"- {event.step_key}: {reasons[0] if reasons else 'failed'}")
+        lines.extend(f"  {line}" for line in reasons[1:] if line)
     if len(lines) == 1 and context.failure_event.message:
-        lines.append(f"- {context.failure_event.message}")
+        lines.append(f"- {without_payload(context.failure_event.message)}")
     if ui_url:
         lines.append(f"{ui_url.rstrip('/')}/runs/{run.run_id}")
     return "\n".join(lines)

@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from pipeline.lib import json_text
+from pipeline.lib.json_text import storable_text
 from pipeline.lib.raw_schema import LOAD_LOG, QUARANTINE
 from pipeline.lib.windows import Window, utc_now
 
@@ -62,8 +64,9 @@ class QuarantineItem:
             "window_end": self.window.end if self.window else None,
             "page_number": self.page_number,
             "record_key": self.record_key,
-            "reason": self.reason,
-            "body": self.body,
+            # Text from outside: what Python read of a lone surrogate cannot be stored as it is.
+            "reason": storable_text(self.reason),
+            "body": storable_text(self.body),
             "quarantined_at": self.quarantined_at,
         }
 
@@ -197,8 +200,8 @@ def record_load(conn: duckdb.DuckDBPyConnection, load: LoadRecord) -> None:
             load.retries,
             load.started_at,
             utc_now(),
-            load.error,
-            json.dumps(list(load.warnings)) if load.warnings else None,
+            None if load.error is None else storable_text(load.error),
+            json_text.dumps(list(load.warnings)) if load.warnings else None,
         ],
     )
 

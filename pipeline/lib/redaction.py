@@ -47,3 +47,24 @@ class Redactor:
             safe="[];,:",
         )
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+
+# DuckDB quotes what it could not read (`... Input: "{...}"`, and a `LINE n:` pointer into the
+# statement): a payload, not a reason.
+_QUOTED_INPUT = re.compile(r"\s*(?:Input:|LINE \d+:).*", re.DOTALL)
+REASON_LENGTH = 500
+
+
+def without_payload(text: str) -> str:
+    """An error's text as a reason a person reads: its first line, without the data an
+    engine quotes back, cut to `REASON_LENGTH` characters."""
+    lines = text.strip().splitlines()
+    first = _QUOTED_INPUT.sub("", lines[0] if lines else "").strip()
+    if len(first) > REASON_LENGTH:
+        first = first[: REASON_LENGTH - 1] + "…"
+    return first
+
+
+def reason_of(exc: BaseException) -> str:
+    """`<ExceptionType>: <reason>`, without any payload the message quotes."""
+    return f"{type(exc).__name__}: {without_payload(str(exc))}"

@@ -37,6 +37,8 @@ class WarehouseSettings(BaseSettings):
     # What the webhook receiver accepted, until the pipeline lands it (pipeline/lib/receive/):
     # beside the warehouse by default. The receiver and the pipeline must name the same file.
     webhook_journal_path: Path | None = None
+    # An inbox file changed less than this long ago is still being written: taken next run.
+    inbox_settle_seconds: float = Field(default=30.0, ge=0)
     # The receiver's bounds: a body larger is refused (413), one slower is cut off (408).
     receiver_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     receiver_body_timeout_seconds: float = Field(default=10.0, gt=0)

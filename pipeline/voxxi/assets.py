@@ -39,13 +39,13 @@ COMMON = vendor_asset_options("voxxi")
 def _submitter(voxxi: VoxxiResource, client) -> VoxxiSubmitter:
     return VoxxiSubmitter(
         client,
-        Path(voxxi.inbox_path),
+        voxxi.recordings,
         CALL_ANALYSES,
         timedelta(hours=voxxi.result_timeout_hours),
     )
 
 
-def build_voxxi_assets() -> list[AssetsDefinition]:
+def build_voxxi_assets(inbox_settle_seconds: float) -> list[AssetsDefinition]:
     @asset(
         key=SUBMISSIONS_KEY,
         check_specs=submission_check_specs(SUBMISSIONS_KEY, [IN_DOUBT]),
@@ -64,7 +64,7 @@ def build_voxxi_assets() -> list[AssetsDefinition]:
                 context,
                 duckdb,
                 _submitter(voxxi, client),
-                Inbox(Path(voxxi.inbox_path)),
+                Inbox(Path(voxxi.inbox_path), inbox_settle_seconds),
                 poll=False,
             )
         finally:

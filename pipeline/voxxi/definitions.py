@@ -19,7 +19,7 @@ def voxxi_definitions(ctx: VendorContext) -> Definitions:
         return [RunRequest(run_key=f"voxxi-finished-{newest.isoformat()}")]
 
     return Definitions(
-        assets=build_voxxi_assets(),
+        assets=build_voxxi_assets(ctx.warehouse.inbox_settle_seconds),
         jobs=[
             define_asset_job(
                 SYNC_JOB,

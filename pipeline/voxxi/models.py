@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -72,14 +72,31 @@ def _valid_date(value: str) -> bool:
     return False
 
 
-def local_recording(audio_url: str, inbox: Path) -> Path | None:
-    """The file an `audio_url` names on this machine (a path, or `file://`), or None for a
-    URL Voxxi can fetch itself."""
+def local_recording(audio_url: str, recordings: Path) -> Path | None:
+    """The file an `audio_url` names on this machine, or None for a URL Voxxi fetches itself
+    (http or https). A local recording is a path relative to `recordings` or a `file://` URL
+    or absolute path inside it; `RowRejected` for anything else: another scheme, `~`, or a
+    path that leads out of the folder, by `..` or through a link. Only what the operator put
+    in that folder is ever read and uploaded."""
     parts = urlsplit(audio_url)
     if parts.scheme in ("http", "https"):
         return None
-    path = Path(parts.path if parts.scheme == "file" else audio_url).expanduser()
-    return path if path.is_absolute() else inbox / path
+    if parts.scheme not in ("", "file") or (parts.scheme == "file" and parts.netloc):
+        raise RowRejected(
+            f"audio_url {audio_url!r}: not an http(s) URL Voxxi can fetch, nor a local file"
+        )
+    named = unquote(parts.path) if parts.scheme == "file" else audio_url
+    if not named or named.startswith("~"):
+        raise RowRejected(f"audio_url {audio_url!r}: not a file in the recordings folder")
+    root = recordings.resolve()
+    path = Path(named) if Path(named).is_absolute() else root / named
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root) or resolved == root:
+        raise RowRejected(
+            f"audio_url {audio_url!r}: outside the recordings folder {root} "
+            "(VOXXI_RECORDINGS_PATH); local recordings are read from there only"
+        )
+    return resolved
 
 
 def submission_key(payload: dict[str, Any]) -> str:
@@ -89,7 +106,7 @@ def submission_key(payload: dict[str, Any]) -> str:
     return "vx-" + hashlib.sha256(identity.encode()).hexdigest()[:24]
 
 
-def read_row(row: InboxRow, inbox: Path) -> Submission:
+def read_row(row: InboxRow, recordings: Path) -> Submission:
     """The row as Voxxi's create call takes it, or the first reason Voxxi would refuse it."""
     fields = row.fields or {}
     missing = [name for name in ("audio_url", "memberId", "categoryId") if not fields.get(name)]
@@ -119,7 +136,10 @@ def read_row(row: InboxRow, inbox: Path) -> Submission:
         if not isinstance(udfs, dict):
             raise RowRejected("udfs is not a JSON object", key)
         payload["udfs"] = udfs
-    recording = local_recording(payload["audio_url"], inbox)
+    try:
+        recording = local_recording(payload["audio_url"], recordings)
+    except RowRejected as exc:
+        raise RowRejected(exc.reason, key) from None
     if recording is not None and not recording.is_file():
         raise RowRejected(f"audio_url {payload['audio_url']!r}: no such file", key)
     return Submission(key, payload, row.source_file, row.line)

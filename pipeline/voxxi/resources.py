@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -16,7 +17,7 @@ class VoxxiResource(VendorSettings):
     """A Voxxi workspace's API key."""
 
     env_prefix = "VOXXI_"
-    local_paths = ("inbox_path",)
+    local_paths = ("inbox_path", "recordings_path")
 
     base_url: str = Field(
         description="e.g. https://app.voxxi.ai/api/external/v1, used exactly as given"
@@ -25,6 +26,14 @@ class VoxxiResource(VendorSettings):
     # Voxxi takes the key as a bearer token or in `x-api-key`; both are documented.
     auth_header: Literal["authorization", "x-api-key"] = "authorization"
     inbox_path: str = Field(default="data/voxxi_inbox", description="calls to submit")
+    # Local recordings are read from this folder only (by default the inbox itself).
+    recordings_path: str | None = Field(
+        default=None, description="the folder local recordings are read from"
+    )
+
+    @property
+    def recordings(self) -> Path:
+        return Path(self.recordings_path or self.inbox_path)
     # Voxxi documents no rate limit: a conservative budget, for all requests together.
     requests_per_minute: int = Field(default=60, ge=1)
     rate_period_seconds: float = Field(default=60.0, gt=0)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.lib.http import RetryableError, VendorHTTPError
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.submit.flow import NotSent
+from pipeline.lib.submit.flow import NotSent, RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
 from pipeline.voxxi.client import VoxxiClient
@@ -22,7 +22,8 @@ CALLS = "calls"
 @dataclass
 class VoxxiSubmitter:
     client: VoxxiClient
-    inbox: Path
+    # The one folder local recordings are read from (VOXXI_RECORDINGS_PATH).
+    recordings: Path
     results: Endpoint | None
     result_timeout: timedelta | None
     vendor: str = "voxxi"
@@ -30,12 +31,16 @@ class VoxxiSubmitter:
     batch_size: int = 1  # Voxxi creates one call per request
 
     def read_row(self, row: InboxRow) -> Submission:
-        return read_row(row, self.inbox)
+        return read_row(row, self.recordings)
 
     def submit(self, batch: list[Submission]) -> list[Update]:
         (submission,) = batch
         payload = dict(submission.payload)
-        recording = local_recording(payload["audio_url"], self.inbox)
+        try:
+            # Checked again where it is read: the folder may have changed since the row was.
+            recording = local_recording(payload["audio_url"], self.recordings)
+        except RowRejected as exc:
+            return [Update(submission.key, "rejected", reason=exc.reason)]
         if recording is not None:
             try:
                 payload["audio_url"] = self.client.upload(recording)

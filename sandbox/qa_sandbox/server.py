@@ -84,7 +84,8 @@ class SandboxServer:
     def demo_inboxes(self, root: Path, days: list[date]) -> dict[str, str]:
         """Inbox files for the vendors that analyse what is submitted to them, in folders
         under `root`: the variables that point the pipeline at them."""
-        env: dict[str, str] = {}
+        # Written whole before the run reads them: nothing to wait for.
+        env: dict[str, str] = {"QA_INBOX_SETTLE_SECONDS": "0"}
         for vendor in self.vendors:
             writer = getattr(vendor, "demo_inbox", None)
             if writer is not None:

@@ -19,6 +19,7 @@ from pipeline.lib.pull import checks
 from pipeline.lib.pull.land import land_window
 from pipeline.lib.pull.pages import PageSource
 from pipeline.lib.raw_schema import Endpoint, table_schema
+from pipeline.lib.redaction import reason_of
 from pipeline.lib.spool import WindowSpool, prune_spools
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
@@ -60,9 +61,8 @@ def materialize_windows(
             raise Failure(description=f"{endpoint.vendor} {window.label}: {exc}") from None
         except Exception as exc:
             # A day's failure is that day's alone: the other days still land.
-            reason = (
-                str(exc) if isinstance(exc, VendorHTTPError) else f"{type(exc).__name__}: {exc}"
-            )
+            # Named, not quoted: an engine's error may quote the payload it could not read.
+            reason = str(exc) if isinstance(exc, VendorHTTPError) else reason_of(exc)
             failures.append(
                 f"{endpoint.vendor} {endpoint.name} {window.label}: {http.redactor.text(reason)}"
             )

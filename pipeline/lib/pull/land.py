@@ -14,6 +14,7 @@ from pipeline.lib.commit import LoadOutcome, commit_window, fail_window
 from pipeline.lib.http import VendorHttp
 from pipeline.lib.pull.pages import Page, PageSource
 from pipeline.lib.raw_schema import Endpoint
+from pipeline.lib.redaction import reason_of
 from pipeline.lib.spool import WindowSpool
 from pipeline.lib.windows import Window
 
@@ -85,6 +86,7 @@ def land_window(
     load and the error (already redacted by the HTTP layer) is recorded and re-raised.
     `before` runs first, inside the load (e.g. to carry forward rows that need no request)."""
     requests_before, retries_before = http.stats.requests, http.stats.retries
+    escaped_before = http.stats.escaped_surrogates
     spool = WindowSpool(endpoint, window, run_id, spool_dir)
 
     redact = http.redactor.text
@@ -103,10 +105,16 @@ def land_window(
             before(spool)
         for page in pages(quarantine_body):
             spool_page(spool, page, redact)
+        escaped = http.stats.escaped_surrogates - escaped_before
+        if escaped:
+            spool.warnings.append(
+                f"{endpoint.vendor} {endpoint.name} {window.label}: {escaped} lone surrogate "
+                "escapes (half a character, which DuckDB cannot hold) stored as their text"
+            )
         with _when_free(connect) as conn:
             return commit_window(conn, spool, **counts())
     except BaseException as exc:
-        error = http.redactor.text(f"{type(exc).__name__}: {exc}")
+        error = http.redactor.text(reason_of(exc))
         try:
             with _when_free(connect) as conn:
                 fail_window(conn, spool, error, **counts())

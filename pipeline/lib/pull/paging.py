@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import msgspec
 from pydantic import BaseModel, ValidationError
 
+from pipeline.lib import json_text
 from pipeline.lib.http import InvalidBodyHook, JsonResponse, VendorHTTPError
 from pipeline.lib.pull.pages import BadRecord, SplitPage
 
@@ -86,7 +87,7 @@ def records_without_key(
     records: list[Any], key_of: Callable[[Any], str | None], what: str, missing: str
 ) -> list[BadRecord]:
     return [
-        BadRecord(None, f"{what}, record {index}: {missing}", json.dumps(record))
+        BadRecord(None, f"{what}, record {index}: {missing}", json_text.dumps(record))
         for index, record in enumerate(records)
         if key_of(record) is None
     ]
@@ -102,6 +103,14 @@ def split_records(body: str | bytes, key: str, envelope: dict[str, Any]) -> Spli
     """The records under `key` of a page already validated as a JSON object with a list
     there, as the exact bytes of that array, and the page's `envelope` (its other top-level
     keys, as the client read them) as JSON."""
-    records = getattr(msgspec.json.decode(body, type=_records_struct(key)), key)
-    count = len(msgspec.json.decode(records, type=list[msgspec.Raw]))
-    return SplitPage(json.dumps(envelope, sort_keys=True), records, count)
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    try:
+        records: msgspec.Raw | bytes = getattr(
+            msgspec.json.decode(data, type=_records_struct(key)), key
+        )
+        count = len(msgspec.json.decode(records, type=list[msgspec.Raw]))
+    except RecursionError:
+        # A record nested deeper than msgspec goes: cut apart without parsing it.
+        records = json_text.object_members(data)[key]
+        count = len(json_text.array_elements(records))
+    return SplitPage(json_text.dumps(envelope, sort_keys=True), records, count)

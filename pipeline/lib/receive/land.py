@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import datetime
 
 import duckdb
 
@@ -37,11 +38,23 @@ from pipeline.lib.receive.source import (
     parse_body,
     payload_json,
 )
+from pipeline.lib.redaction import reason_of
 from pipeline.lib.submit import ledger
 from pipeline.lib.windows import SNAPSHOT, utc_now
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 BATCH_SIZE = 500
+
+# What one delivery's landing may raise that is about that delivery (a value the warehouse or
+# the vendor's matching cannot take), not about the warehouse as a whole.
+UNSTORABLE = (
+    duckdb.ConversionException,
+    duckdb.InvalidInputException,
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+)
 
 REPORTED = ("deliveries", "landed", "quarantined", "unmatched", "copies_dropped", "batches")
 
@@ -60,31 +73,83 @@ def land_deliveries(
         ensure_raw_schema(conn, [source.endpoint])
         ledger.ensure_ledger(conn)
     after = 0
+    started = utc_now()
     while batch := journal.to_land(source.vendor, batch_size, after=after):
         after = batch[-1].delivery_id
-        started = utc_now()
-        with connect() as conn, transaction(conn):
-            outcomes = [(d.delivery_id, _land_one(conn, source, d, run_id, counts)) for d in batch]
-            raw_log.record_load(
-                conn,
-                LoadRecord(
-                    run_id=run_id,
-                    vendor=source.vendor,
-                    endpoint=source.endpoint.name,
-                    window=SNAPSHOT,
-                    status="success",
-                    pages=len(batch),
-                    records=sum(1 for _, outcome in outcomes if outcome == LANDED),
-                    quarantined=sum(1 for _, outcome in outcomes if outcome != LANDED),
-                    requests=0,
-                    retries=0,
-                    started_at=started,
-                ),
-            )
+        tried = Counter(counts)
+        with connect() as conn:
+            try:
+                with transaction(conn):
+                    outcomes = [
+                        (d.delivery_id, _land_one(conn, source, d, run_id, tried)) for d in batch
+                    ]
+                    _record(conn, source, run_id, started, tried, len(batch))
+                counts = tried
+            except UNSTORABLE:
+                # One delivery the warehouse cannot take stops no other: each goes alone, and
+                # the one that fails is quarantined with the reason.
+                outcomes = [
+                    (d.delivery_id, _land_alone(conn, source, d, run_id, counts)) for d in batch
+                ]
+                with transaction(conn):
+                    _record(conn, source, run_id, started, counts, len(batch))
         journal.mark(outcomes, run_id)
         counts["deliveries"] += len(batch)
         counts["batches"] += 1
     return counts
+
+
+def _record(
+    conn: duckdb.DuckDBPyConnection,
+    source: WebhookSource,
+    run_id: str,
+    started: datetime,
+    counts: Counter[str],
+    batch: int,
+) -> None:
+    """The run's load of this vendor's deliveries, so far (one row per run, kept current)."""
+    raw_log.record_load(
+        conn,
+        LoadRecord(
+            run_id=run_id,
+            vendor=source.vendor,
+            endpoint=source.endpoint.name,
+            window=SNAPSHOT,
+            status="success",
+            pages=counts["deliveries"] + batch,
+            records=counts["landed"],
+            quarantined=counts["quarantined"] + counts["unmatched"],
+            requests=0,
+            retries=0,
+            started_at=started,
+        ),
+    )
+
+
+def _land_alone(
+    conn: duckdb.DuckDBPyConnection,
+    source: WebhookSource,
+    delivery: StoredDelivery,
+    run_id: str,
+    counts: Counter[str],
+) -> str:
+    tried = Counter(counts)
+    try:
+        with transaction(conn):
+            outcome = _land_one(conn, source, delivery, run_id, tried)
+    except UNSTORABLE as exc:
+        with transaction(conn):
+            _quarantine_once(
+                conn,
+                source,
+                delivery,
+                f"the warehouse could not store it: {reason_of(exc)}",
+                run_id,
+            )
+        counts["quarantined"] += 1
+        return QUARANTINED
+    counts.update(tried - counts)  # what landing it added
+    return outcome
 
 
 def _land_one(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from urllib.parse import parse_qsl
 
 import duckdb
 
+from pipeline.lib import json_text
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.ledger import Update
 
@@ -72,7 +72,9 @@ def media_type(content_type: str | None) -> str:
 
 def parse_body(content_type: str | None, body: bytes) -> dict[str, Any]:
     """A JSON object or a form, as a dict; `UnreadableDelivery` says why not. A body without
-    a content type is read as JSON when it parses as JSON."""
+    a content type is read as JSON when it parses as JSON. What JSON allows and Python or
+    DuckDB do not (a lone surrogate escape, nesting thousands deep) is read as `json_text`
+    reads it: such a value in a field nobody reads never costs its delivery."""
     kind = media_type(content_type)
     try:
         text = body.decode("utf-8")
@@ -83,7 +85,7 @@ def parse_body(content_type: str | None, body: bytes) -> dict[str, Any]:
     if kind not in (JSON, "") and not kind.endswith("+json"):
         raise UnreadableDelivery(f"content type {kind!r} (JSON or a form expected)")
     try:
-        payload = json.loads(text)
+        payload = json_text.loads(text)
     except ValueError as exc:
         raise UnreadableDelivery(f"not JSON: {exc}") from None
     if not isinstance(payload, dict):
@@ -92,8 +94,9 @@ def parse_body(content_type: str | None, body: bytes) -> dict[str, Any]:
 
 
 def payload_json(content_type: str | None, body: bytes) -> str:
-    """The delivery as JSON text for the warehouse: the body itself when it is JSON, the
-    form's fields as an object when it is a form."""
+    """The delivery as JSON text for the warehouse: the body itself when it is JSON (a lone
+    surrogate escape written as its text, the one change), the form's fields as an object
+    when it is a form."""
     if media_type(content_type) == FORM:
-        return json.dumps(parse_body(content_type, body), ensure_ascii=False)
-    return body.decode("utf-8")
+        return json_text.dumps(parse_body(content_type, body), ensure_ascii=False)
+    return json_text.escape_lone_surrogates(body.decode("utf-8"))[0]

@@ -9,6 +9,7 @@ only for short transactions, never while a request is in flight.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -24,11 +25,14 @@ from pipeline.lib import raw_log
 from pipeline.lib.http import ClientRequestError, MaybeSentError
 from pipeline.lib.raw_log import QuarantineItem
 from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema, transaction
+from pipeline.lib.redaction import reason_of
 from pipeline.lib.submit import ledger
 from pipeline.lib.submit.inbox import (
+    InboxFile,
     InboxFileError,
     InboxRow,
     archive,
+    check_utf8,
     inbox_files,
     is_quarantined_row,
     read_inbox_file,
@@ -38,6 +42,8 @@ from pipeline.lib.submit.results import Result, land_results
 from pipeline.lib.windows import utc_now
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+# Inbox rows queued in the ledger per transaction: memory stays flat whatever a file holds.
+READ_BATCH = 500
 
 
 class NotSent(Exception):
@@ -84,6 +90,8 @@ class Submitter(Protocol):
 @dataclass(frozen=True)
 class Inbox:
     path: Path
+    # A file changed less than this long ago is still being written: left for the next run.
+    settle_seconds: float = 0.0
 
 
 REPORTED = (
@@ -92,6 +100,9 @@ REPORTED = (
     "rows",
     "rejected",
     "replayed",
+    "files_still_written",
+    "files_changed",
+    "queued",
     "duplicates_in_inbox",
     "already_submitted",
     "resubmitted",
@@ -164,101 +175,123 @@ class SubmissionRun:
         self.counts["in_doubt_found"] += stale
 
     def _submit_inbox(self, inbox: Inbox | None) -> None:
-        new: list[Submission] = []
-        read: list[Path] = []
         if inbox is not None:
-            replayed = self._replay()
-            new, read = self._read_inbox(inbox)
-            new = self._unsent(replayed + new)
-        self._submit(new)
-        # Every row of these files is in the ledger or the quarantine now.
-        for path in read:
-            archive(path)
+            self._replay()
+            self._read_inbox(inbox)
+        self._send()
 
     # --- the inbox --------------------------------------------------------------------------
+    # A row leaves the inbox (its file archived), or its quarantine item is settled, only once
+    # the ledger holds it as `unsent`: every later run sends what it holds so.
 
-    def _read_inbox(self, inbox: Inbox) -> tuple[list[Submission], list[Path]]:
-        good: list[Submission] = []
-        refused: list[tuple[InboxRow, RowRejected]] = []
-        read: list[Path] = []
-        for path in inbox_files(inbox.path):
+    def _read_inbox(self, inbox: Inbox) -> None:
+        ready, settling = inbox_files(inbox.path, settle_seconds=inbox.settle_seconds)
+        for path in settling:
+            self.counts["files_still_written"] += 1
+            self.problems.append(
+                f"{path.name} changed less than {inbox.settle_seconds:g} s ago "
+                "(QA_INBOX_SETTLE_SECONDS): taken once its writer has finished"
+            )
+        for file in ready:
             self.counts["files"] += 1
-            try:
-                rows = list(read_inbox_file(path))
-            except InboxFileError as exc:
-                self.counts["files_refused"] += 1
-                with self.connect() as conn, transaction(conn):
-                    self._quarantine_in(conn, path.name, str(exc), "")
-                archive(path, refused=True)
-                continue
-            read.append(path)
-            for row in rows:
+            self._read_file(file)
+
+    def _read_file(self, file: InboxFile) -> None:
+        try:
+            check_utf8(file)
+        except InboxFileError as exc:
+            self.counts["files_refused"] += 1
+            with self.connect() as conn, transaction(conn):
+                self._quarantine_in(conn, file.path.name, str(exc), "")
+            archive(file.path, refused=True)
+            return
+        rows = read_inbox_file(file)
+        while chunk := list(itertools.islice(rows, READ_BATCH)):
+            good: list[Submission] = []
+            refused: list[tuple[InboxRow, RowRejected]] = []
+            for row in chunk:
                 self.counts["rows"] += 1
                 try:
-                    if row.error is not None:
-                        raise RowRejected(row.error)
-                    good.append(self.submitter.read_row(row))
+                    good.append(self._checked(row))
                 except RowRejected as exc:
                     refused.append((row, exc))
-        if refused:
-            self.counts["rejected"] += len(refused)
             with self.connect() as conn, transaction(conn):
-                for row, exc in refused:
-                    if exc.key is not None:
-                        ledger.record_rejected(
-                            conn,
-                            self.vendor,
-                            exc.key,
-                            exc.reason,
-                            source_file=row.source_file,
-                            line=row.line,
-                            payload=row.fields,
-                            run_id=self.run_id,
-                        )
-                    self._quarantine_in(conn, row.where, exc.reason, row.quarantine_body(exc.key))
-        return good, read
+                self._queue(conn, good)
+                self._refuse(conn, refused)
+        if file.changed():
+            self.counts["files_changed"] += 1
+            self.problems.append(
+                f"{file.path.name} changed while it was read: left in the inbox, the next run "
+                "takes the rows it adds"
+            )
+            return
+        # Every row of the file is in the ledger or the quarantine now.
+        archive(file.path)
 
-    def _replay(self) -> list[Submission]:
+    def _checked(self, row: InboxRow) -> Submission:
+        """The row as the vendor takes it, or `RowRejected` with the reason; a value a
+        vendor's checks cannot read at all is that row's problem alone."""
+        if row.error is not None:
+            raise RowRejected(row.error)
+        try:
+            return self.submitter.read_row(row)
+        except RowRejected:
+            raise
+        except (ValueError, TypeError, OSError) as exc:
+            raise RowRejected(f"cannot be read: {reason_of(exc)}") from None
+
+    def _queue(self, conn: duckdb.DuckDBPyConnection, submissions: list[Submission]) -> None:
+        queued = ledger.queue(conn, self.vendor, submissions, self.run_id)
+        self.counts["queued"] += queued.queued
+        self.counts["duplicates_in_inbox"] += queued.duplicates
+        self.counts["already_submitted"] += queued.known
+
+    def _refuse(
+        self, conn: duckdb.DuckDBPyConnection, refused: list[tuple[InboxRow, RowRejected]]
+    ) -> None:
+        self.counts["rejected"] += len(refused)
+        for row, exc in refused:
+            if exc.key is not None:
+                ledger.record_rejected(
+                    conn,
+                    self.vendor,
+                    exc.key,
+                    exc.reason,
+                    source_file=row.source_file,
+                    line=row.line,
+                    payload=row.fields,
+                    run_id=self.run_id,
+                )
+            self._quarantine_in(conn, row.where, exc.reason, row.quarantine_body(exc.key))
+
+    def _replay(self) -> None:
         """Open quarantined rows that today's checks (and column mapping) accept: a fix made
-        them loadable. The others stay open as they are."""
+        them loadable. Each is queued and its item settled in one transaction; the others stay
+        open as they are."""
         with self.connect() as conn:
             items = [
                 item
                 for item in raw_log.open_items(conn, self.vendor)
                 if item["endpoint"] == self.submitter.endpoint and is_quarantined_row(item["body"])
             ]
-        accepted: list[Submission] = []
         for item in items:
             row = InboxRow.from_quarantine_body(item["body"])
             if row.error is not None:
                 continue
             try:
-                accepted.append(self.submitter.read_row(row))
+                submission = self._checked(row)
             except RowRejected:
                 continue
-            with self.connect() as conn:
+            with self.connect() as conn, transaction(conn):
+                self._queue(conn, [submission])
                 raw_log.resolve_items(
                     conn,
                     self.vendor,
                     self.submitter.endpoint,
                     item["record_key"],
-                    f"accepted on replay by run {self.run_id} as {accepted[-1].key}",
+                    f"accepted on replay by run {self.run_id} as {submission.key}",
                 )
-        self.counts["replayed"] += len(accepted)
-        return accepted
-
-    def _unsent(self, good: list[Submission]) -> list[Submission]:
-        # The same key twice in the inbox, or already sent in an earlier run: never sent again.
-        unique: dict[str, Submission] = {}
-        for submission in good:
-            if submission.key in unique:
-                self.counts["duplicates_in_inbox"] += 1
-            else:
-                unique[submission.key] = submission
-        with self.connect() as conn:
-            sent = ledger.known(conn, self.vendor, unique)
-        self.counts["already_submitted"] += len(sent)
-        return [s for key, s in unique.items() if key not in sent]
+            self.counts["replayed"] += 1
 
     def _quarantine_in(
         self, conn: duckdb.DuckDBPyConnection, key: str, reason: str, body: str
@@ -283,16 +316,18 @@ class SubmissionRun:
 
     # --- sending ----------------------------------------------------------------------------
 
-    def _submit(self, new: list[Submission]) -> None:
+    def _send(self) -> None:
+        """Send what the ledger holds to send (`unsent`, and `resubmit` asked for), batch by
+        batch, each batch's intent committed before its request."""
         with self.connect() as conn:
-            resubmits = [
-                Submission(item.key, item.payload) for item in ledger.to_resubmit(conn, self.vendor)
-            ]
-        self.counts["resubmitted"] += len(resubmits)
-        for batch in batches(resubmits + new, self.submitter.batch_size):
-            keys = [s.key for s in batch]
+            waiting = ledger.to_send(conn, self.vendor)
+        self.counts["resubmitted"] += sum(1 for _, status in waiting if status == "resubmit")
+        for keys in batches([key for key, _ in waiting], self.submitter.batch_size):
             with self.connect() as conn, transaction(conn):
-                ledger.mark_sending(conn, self.vendor, batch, self.run_id)
+                batch = ledger.claim(conn, self.vendor, keys, self.run_id)
+            if not batch:
+                continue
+            keys = [s.key for s in batch]
             try:
                 updates = self.submitter.submit(batch)
             except MaybeSentError as exc:
@@ -305,15 +340,15 @@ class SubmissionRun:
                 updates = [Update(key, "rejected", reason=str(exc)) for key in keys]
             except NotSent as exc:
                 with self.connect() as conn:
-                    ledger.forget_sending(conn, self.vendor, keys)
+                    ledger.release(conn, self.vendor, keys, str(exc))
                 self.counts["not_sent"] += len(batch)
                 self.problems.append(str(exc))
                 continue
-            except BaseException:
-                # Refused before it was read (credentials, a limit that never cleared):
-                # the rows are new again for the next run.
+            except BaseException as exc:
+                # Refused before it was read (credentials, a limit that never cleared): the
+                # rows wait, unsent, for the next run.
                 with self.connect() as conn:
-                    ledger.forget_sending(conn, self.vendor, keys)
+                    ledger.release(conn, self.vendor, keys, reason_of(exc))
                 raise
             self.counts["batches"] += 1
             self._apply(updates, submitted=True)

@@ -7,6 +7,10 @@ is sent again only when someone asks (`resubmit`). Statuses:
 
 - `rejected`: refused by our checks or by the vendor's; a corrected row with the same key may
   be submitted again;
+- `unsent`: read from the inbox (or accepted on replay) and not sent yet, or surely not sent
+  (its recording could not be uploaded, the vendor refused the credentials): the next run
+  sends it. A row leaves its inbox, and a replayed row's quarantine item is settled, only once
+  the ledger holds it so;
 - `sending`, `in_doubt`, `resubmit` (asked to be sent again);
 - `submitted`: accepted, not yet seen in progress; then the vendor's own words for work in
   progress (`queued`, `processing`, ...), lower case;
@@ -16,13 +20,15 @@ is sent again only when someone asks (`resubmit`). Statuses:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
 
+from pipeline.lib import json_text
+from pipeline.lib.json_text import storable_text
 from pipeline.lib.raw_schema import RAW_SCHEMA, transaction
 from pipeline.lib.windows import utc_now
 
@@ -37,7 +43,9 @@ def timed_out_reason(hours: float) -> str:
 
 FINAL = ("completed", "failed", "duplicate")
 # Statuses the poll leaves alone: not yet sent, or sent with an outcome nobody knows.
-NOT_POLLED = ("rejected", "sending", "in_doubt", "resubmit", *FINAL)
+NOT_POLLED = ("rejected", "unsent", "sending", "in_doubt", "resubmit", *FINAL)
+# What the next run sends.
+TO_SEND = ("unsent", "resubmit")
 
 
 @dataclass(frozen=True)
@@ -122,19 +130,6 @@ def _migrate_cqa_push_ledger(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"drop table {RAW_SCHEMA}.cqa__push_ledger")
 
 
-def known(conn: duckdb.DuckDBPyConnection, vendor: str, keys: Iterable[str]) -> set[str]:
-    """The keys the ledger holds as sent or being sent (anything but `rejected`)."""
-    keys = list(keys)
-    if not keys:
-        return set()
-    rows = conn.execute(
-        f"select submission_key from {LEDGER} where vendor = ? and status <> 'rejected' "
-        "and submission_key in (select unnest(?::varchar[]))",
-        [vendor, keys],
-    ).fetchall()
-    return {key for (key,) in rows}
-
-
 def record_rejected(
     conn: duckdb.DuckDBPyConnection,
     vendor: str,
@@ -159,34 +154,120 @@ def record_rejected(
             run_id = excluded.run_id
         where {LEDGER}.status = 'rejected'
         """,
-        [vendor, key, source_file, line, reason, json.dumps(payload), utc_now(), run_id],
-    )
-
-
-def mark_sending(
-    conn: duckdb.DuckDBPyConnection, vendor: str, batch: Sequence[Submission], run_id: str
-) -> None:
-    """The intent, committed before the request leaves."""
-    now = utc_now()
-    conn.executemany(
-        f"""
-        insert or replace into {LEDGER} (vendor, submission_key, source_file, line, status,
-            payload, submitted_at, updated_at, run_id)
-        values (?, ?, ?, ?, 'sending', ?, ?, ?, ?)
-        """,
         [
-            [vendor, s.key, s.source_file, s.line, json.dumps(s.payload), now, now, run_id]
-            for s in batch
+            vendor,
+            key,
+            source_file,
+            line,
+            storable_text(reason),
+            json_text.dumps(payload),
+            utc_now(),
+            run_id,
         ],
     )
 
 
-def forget_sending(conn: duckdb.DuckDBPyConnection, vendor: str, keys: Sequence[str]) -> None:
-    """The request surely never reached the vendor: the rows are new again, for the next run."""
+@dataclass(frozen=True)
+class Queued:
+    """What `queue` made of a chunk of rows."""
+
+    queued: int = 0
+    # The same key twice in what this run read.
+    duplicates: int = 0
+    # The key was in the ledger before this run (sent, or waiting to be).
+    known: int = 0
+
+
+def queue(
+    conn: duckdb.DuckDBPyConnection, vendor: str, submissions: Sequence[Submission], run_id: str
+) -> Queued:
+    """Rows to send, committed as `unsent` (in the caller's transaction) before their file
+    leaves the inbox: a run that dies after this sends nothing twice and loses nothing. A key
+    the ledger holds already is left as it is, unless it was `rejected` (a corrected row)."""
+    unique: dict[str, Submission] = {}
+    duplicates = 0
+    for submission in submissions:
+        if submission.key in unique:
+            duplicates += 1
+        else:
+            unique[submission.key] = submission
+    if not unique:
+        return Queued(duplicates=duplicates)
+    existing = dict(
+        conn.execute(
+            f"select submission_key, run_id from {LEDGER} where vendor = ? and status <> "
+            "'rejected' and submission_key in (select unnest(?::varchar[]))",
+            [vendor, list(unique)],
+        ).fetchall()
+    )
+    now = utc_now()
+    rows = [
+        [vendor, s.key, s.source_file, s.line, json_text.dumps(s.payload), now, run_id]
+        for key, s in unique.items()
+        if key not in existing
+    ]
+    if rows:
+        conn.executemany(
+            f"""
+            insert into {LEDGER} (vendor, submission_key, source_file, line, status, payload,
+                                  updated_at, run_id)
+            values (?, ?, ?, ?, 'unsent', ?, ?, ?)
+            on conflict (vendor, submission_key) do update set
+                source_file = excluded.source_file, line = excluded.line, status = 'unsent',
+                reason = null, payload = excluded.payload, updated_at = excluded.updated_at,
+                run_id = excluded.run_id
+            """,
+            rows,
+        )
+    # A key this run queued from another file is a duplicate in the inbox, not an old one.
+    this_run = sum(1 for owner in existing.values() if owner == run_id)
+    return Queued(len(rows), duplicates + this_run, len(existing) - this_run)
+
+
+def to_send(conn: duckdb.DuckDBPyConnection, vendor: str) -> list[tuple[str, str]]:
+    """(key, status) of what the next send goes through, in the order the rows were read."""
+    rows = conn.execute(
+        f"select submission_key, status from {LEDGER} where vendor = ? "
+        "and status in (select unnest(?::varchar[])) "
+        "order by source_file nulls first, line nulls first, submission_key",
+        [vendor, list(TO_SEND)],
+    ).fetchall()
+    return [(key, status) for key, status in rows]
+
+
+def claim(
+    conn: duckdb.DuckDBPyConnection, vendor: str, keys: Sequence[str], run_id: str
+) -> list[Submission]:
+    """The intent, committed before the request leaves: the rows of `keys` still to send
+    become `sending`, and are returned to be sent."""
+    now = utc_now()
+    rows = conn.execute(
+        f"""
+        update {LEDGER} set status = 'sending', reason = null, submitted_at = ?,
+            updated_at = ?, run_id = ?
+        where vendor = ? and status in (select unnest(?::varchar[]))
+          and submission_key in (select unnest(?::varchar[]))
+        returning submission_key, payload, source_file, line
+        """,
+        [now, now, run_id, vendor, list(TO_SEND), list(keys)],
+    ).fetchall()
+    claimed = {
+        key: Submission(key, json.loads(payload or "{}"), source_file, line)
+        for key, payload, source_file, line in rows
+    }
+    return [claimed[key] for key in keys if key in claimed]
+
+
+def release(
+    conn: duckdb.DuckDBPyConnection, vendor: str, keys: Sequence[str], reason: str | None
+) -> None:
+    """The request surely never reached the vendor: the rows are `unsent` again, with the
+    reason, and the next run sends them."""
     conn.execute(
-        f"delete from {LEDGER} where vendor = ? and status = 'sending' "
+        f"update {LEDGER} set status = 'unsent', reason = ?, submitted_at = null, "
+        "updated_at = ? where vendor = ? and status = 'sending' "
         "and submission_key in (select unnest(?::varchar[]))",
-        [vendor, list(keys)],
+        [None if reason is None else storable_text(reason), utc_now(), vendor, list(keys)],
     )
 
 
@@ -195,7 +276,7 @@ def mark_in_doubt(
 ) -> int:
     """Sent, outcome unknown. With `keys` None: every row still `sending` (their run died
     between the request and its answer)."""
-    params: list[Any] = [reason, utc_now(), vendor]
+    params: list[Any] = [storable_text(reason), utc_now(), vendor]
     where = "vendor = ? and status = 'sending'"
     if keys is not None:
         where += " and submission_key in (select unnest(?::varchar[]))"
@@ -228,7 +309,7 @@ def apply(conn: duckdb.DuckDBPyConnection, vendor: str, update: Update, run_id: 
             update.status,
             update.vendor_id,
             update.batch_id,
-            update.reason,
+            None if update.reason is None else storable_text(update.reason),
             _utc(update.modified_at),
             utc_now(),
             run_id,
@@ -275,10 +356,6 @@ def find(
         if found:
             return found[0]
     return None
-
-
-def to_resubmit(conn: duckdb.DuckDBPyConnection, vendor: str) -> list[LedgerItem]:
-    return _items(conn, "vendor = ? and status = 'resubmit'", [vendor])
 
 
 def release_in_doubt(conn: duckdb.DuckDBPyConnection, vendor: str, key: str | None) -> list[str]:
