@@ -118,6 +118,7 @@ def reset_sandbox(sandbox_server: SandboxServer) -> None:
     """The sandbox as every test starts with it."""
     kore = sandbox_server.kore
     kore.faults.reset()
+    kore.odd.reset()
     kore.faults.retry_after_seconds = 1
     kore.faults.timeout_seconds = 3.0
     kore.per_day = 40

@@ -138,3 +138,64 @@ def test_a_run_killed_mid_window_and_rerun_equals_an_uninterrupted_run(
     spools = list(Path(f"{killed.path}.spool").glob("evaluagent__evaluation_details__*"))
     assert spools, "the run was killed while a window was being spooled"
     assert killed.scalar("select count(*) from raw.load_log where status <> 'success'") == 0
+
+
+def _odd_values_kept(warehouse: Warehouse, table: str, records: str) -> set[str]:
+    """Which odd values the records of a raw table hold (`records`: SQL giving one record per
+    row), each in the form stored: the lone surrogate escape as its text, the rest as sent."""
+    values = warehouse.query(
+        f"select distinct json_extract(record, '$.vendor_free_text')::varchar "
+        f"from (select {records} as record from {table})"
+    )
+    expected = {
+        r'"cut short: \\ud83d"': "lone_surrogate",
+        '"one\u2028two\u2029three\\ffour"': "line_separator",
+        r'"before\u0000after"': "nul",
+        '"' + "x" * 200_000 + '"': "long_field",
+        "[" * 5_000 + "]" * 5_000: "deep_nesting",
+    }
+    return {expected[value] for (value,) in values if value in expected}
+
+
+def test_values_json_allows_in_fields_nobody_reads_cost_no_record(
+    clean_run, warehouse, sandbox
+) -> None:
+    """A lone surrogate escape, U+2028, NUL, a 200 KB field and nesting 5,000 deep, in a free
+    text field of every record of every list page and detail body: every day lands, nothing
+    is quarantined, the raw rows keep the values, and the marts are those of a clean run."""
+    from qa_sandbox.values import ODD_VALUES
+
+    simulators = (sandbox.kore, sandbox.evaluagent, sandbox.cqa)
+    for vendor in simulators:
+        vendor.odd.serve(*ODD_VALUES)
+    try:
+        assert warehouse.run(DAY, END) == []
+    finally:
+        for vendor in simulators:
+            vendor.odd.reset()
+    assert _marts(warehouse) == clean_run["marts"]
+    for table, key in STAGED_KEYS.items():
+        assert warehouse.query(f"select {key} from staging.{table} order by 1") == (
+            clean_run["keys"][table]
+        )
+    assert warehouse.scalar("select count(*) from raw.quarantine") == 0
+    assert warehouse.scalar("select count(*) from raw.load_log where status <> 'success'") == 0
+    every = set(ODD_VALUES)
+    # Kore keeps a row per record; EvaluAgent and CQA a row per page or detail body.
+    in_list = "unnest(json_extract(payload, '{}[*]'))"
+    detail = "json_extract(payload, '$.data')"
+    for table, records in (
+        ("raw.kore__rawdata", "payload"),
+        ("raw.evaluagent__evaluations", in_list.format("$.data")),
+        ("raw.evaluagent__users", in_list.format("$.data")),
+        ("raw.evaluagent__evaluation_details", detail),
+        ("raw.cqa__analyses", in_list.format("$.data.analyses")),
+        ("raw.cqa__analysis_details", detail),
+        ("raw.cqa__interactions", detail),
+    ):
+        assert _odd_values_kept(warehouse, table, records) == every, table
+    assert _odd_values_kept(warehouse, "raw.evaluagent__groups", in_list.format("$.data"))
+    warnings = warehouse.scalar(
+        "select string_agg(warnings::varchar, ' ') from raw.load_log where vendor = 'kore'"
+    )
+    assert "lone surrogate escapes" in warnings, "the one change made is said in the load log"

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, stable_int, stable_uuid
+from qa_sandbox.values import OddValues
 
 ACCOUNT_TZ = timezone(timedelta(hours=5, minutes=30))
 PROFILE = ("prof-default", "Default Quality Profile")
@@ -80,6 +81,7 @@ class CqaSandbox:
     api_key: str = "cqa-sandbox-api-key-0123456789"
     per_day: int = 30
     faults: FaultInjector = field(default_factory=FaultInjector)
+    odd: OddValues = field(default_factory=OddValues)
     get_limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(300))
     post_limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(100))
     qa_reviews: dict[str, int] = field(default_factory=dict)
@@ -145,6 +147,7 @@ class CqaSandbox:
             self.error_envelope_with_200 = False
             self.echo_credentials = False
         self.faults.reset()
+        self.odd.reset()
 
     def analyses_of(self, day: date) -> list[Generated]:
         return list(generate_day(day, self.per_day))
@@ -308,10 +311,11 @@ class CqaSandbox:
         return None
 
     async def _ok(self, data: dict[str, Any], status: int = 200) -> Response:
-        body = json.dumps({"status": status, "request_id": str(uuid.uuid4()), "data": data})
+        text = json.dumps({"status": status, "request_id": str(uuid.uuid4()), "data": data})
+        body = self.odd.body(text.encode())
         fault = self.faults.next_fault()
         if fault:
-            return await self.faults.respond(fault, body.encode(), self._last_credential)
+            return await self.faults.respond(fault, body, self._last_credential)
         return Response(body, status, media_type="application/json")
 
     async def list_analyses(self, request: Request) -> Response:
@@ -357,7 +361,9 @@ class CqaSandbox:
                 matches.append(pushed)
         matches.sort(key=lambda g: (_created(g), _analysis_id(g)))
         chunk = [
-            self.list_item(g) if isinstance(g, Generated) else self._pushed_list_item(g)
+            self.odd.record(
+                self.list_item(g) if isinstance(g, Generated) else self._pushed_list_item(g)
+            )
             for g in matches[offset : offset + limit]
         ]
         return await self._ok(
@@ -393,7 +399,7 @@ class CqaSandbox:
         if self.error_envelope_with_200:
             failed = _error(503, "INTERNAL_ERROR", "Scoring service unavailable")
             return Response(failed.body, 200, media_type="application/json")
-        return await self._ok(self.detail(item))
+        return await self._ok(self.odd.record(self.detail(item)))
 
     async def get_interaction(self, request: Request) -> Response:
         self._count("interaction")
@@ -406,7 +412,7 @@ class CqaSandbox:
         item = self._lookup(request.path_params["interaction_id"])
         if item is None:
             return _error(404, "NOT_FOUND", "Interaction not found")
-        return await self._ok(self.interaction(item))
+        return await self._ok(self.odd.record(self.interaction(item)))
 
     # --- pushed interactions ---------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.values import OddValues
 
 PAGE_SIZE = 50
 TEAMS = ("Billing", "Retention", "Tech Support", "Sales")
@@ -87,6 +88,7 @@ class EvaluAgentSandbox:
     secret_key: str = "ea-sandbox-secret-key-0123456789"
     per_day: int = 120
     faults: FaultInjector = field(default_factory=FaultInjector)
+    odd: OddValues = field(default_factory=OddValues)
     limit_per_minute: int = 100
     versions: dict[str, int] = field(default_factory=dict)
     bearer_token: str | None = None
@@ -142,6 +144,7 @@ class EvaluAgentSandbox:
             self.echo_credentials = False
             self._limits.clear()
         self.faults.reset()
+        self.odd.reset()
 
     @property
     def refused(self) -> int:
@@ -372,7 +375,7 @@ class EvaluAgentSandbox:
         return None
 
     async def _reply(self, payload: dict[str, Any]) -> Response:
-        good = json.dumps(payload).encode()
+        good = self.odd.body(json.dumps(payload).encode())
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, good, self._last_credential)
@@ -382,7 +385,7 @@ class EvaluAgentSandbox:
         number = max(int(request.query_params.get("page[number]", "1")), 1)
         total = len(rows) + self.extra_total
         total_pages = max(math.ceil(total / PAGE_SIZE), 1)
-        chunk = rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        chunk = [self.odd.record(r) for r in rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
         params = dict(request.query_params)
 
         def link(n: int) -> str:
@@ -454,7 +457,8 @@ class EvaluAgentSandbox:
         included = []
         if "contact" in request.query_params.get("include", "").split(","):
             included.append(found["_contact"])
-        body = {"data": {k: v for k, v in found.items() if k != "_contact"}, "included": included}
+        data = self.odd.record({k: v for k, v in found.items() if k != "_contact"})
+        body = {"data": data, "included": included}
         return await self._reply(body)
 
     def _find(self, eid: str) -> dict[str, Any] | None:

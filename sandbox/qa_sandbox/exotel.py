@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, stable_int, stable_uuid
+from qa_sandbox.values import OddValues
 
 IST = timezone(timedelta(hours=5, minutes=30))
 TASKS = ("summarization", "sentiment", "categorise", "transcript")
@@ -63,6 +64,7 @@ class ExotelSandbox:
     webhook_secret: str = "sandbox-webhook-secret-0123456789"
     callback_url: str = DEFAULT_CALLBACK_URL
     faults: FaultInjector = field(default_factory=FaultInjector)
+    odd: OddValues = field(default_factory=OddValues)
     # Faults of insight requests alone (a rate limit before, anything else after the job).
     create_faults: FaultInjector = field(default_factory=FaultInjector)
     limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(200, 60.0))
@@ -135,6 +137,7 @@ class ExotelSandbox:
         self.limit = SlidingWindowLimit(200, 60.0)
         self.faults.reset()
         self.create_faults.reset()
+        self.odd.reset()
 
     def settled(self) -> bool:
         """True when no result is still waiting to be posted."""
@@ -323,7 +326,7 @@ class ExotelSandbox:
         await asyncio.sleep(self.delivery_delay_seconds)
         if self.hold_deliveries is not None:
             await asyncio.to_thread(self.hold_deliveries.wait, 300)
-        body = self.result(job)
+        body = self.odd.body(json.dumps(self.odd.record(self.result(job))).encode())
         posts = 1
         if (
             self.duplicate_every
@@ -335,7 +338,11 @@ class ExotelSandbox:
                 for attempt in range(1 + self.max_retries):
                     status, error = None, None
                     try:
-                        response = await client.post(job.callback_url, json=body)
+                        response = await client.post(
+                            job.callback_url,
+                            content=body,
+                            headers={"Content-Type": "application/json"},
+                        )
                         status = response.status_code
                     except httpx.HTTPError as exc:
                         error = type(exc).__name__

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.kore_bulk import BulkDay
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.values import OddValues
 
 DIALECTS = ("camel", "title", "legacy")
 METRICS = (
@@ -237,6 +238,7 @@ class KoreSandbox:
     client_secret: str = "sandbox-kore-client-secret-0123456789"
     per_day: int = 40
     faults: FaultInjector = field(default_factory=FaultInjector)
+    odd: OddValues = field(default_factory=OddValues)
     limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(60, 60.0))
     repeat_first_page: bool = False
     extra_records: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
@@ -355,7 +357,7 @@ class KoreSandbox:
             page = 1
         skip = offset + (page - 1) * limit
         chunk = [
-            render(item) if isinstance(item, Conversation) else item
+            self.odd.record(render(item) if isinstance(item, Conversation) else item)
             for item in matches[skip : skip + limit]
         ]
         payload = {
@@ -364,7 +366,7 @@ class KoreSandbox:
             "hasMore": True if self.repeat_first_page else skip + limit < len(matches),
             "totalPages": math.ceil(len(matches) / limit),
         }
-        good = json.dumps(payload).encode()
+        good = self.odd.body(json.dumps(payload).encode())
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, good, request.headers.get("auth", ""))

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.values import OddValues
 
 IST = timezone(timedelta(hours=5, minutes=30))
 SECTIONS = (
@@ -60,6 +61,7 @@ class VoxxiSandbox:
 
     api_key: str = "vx_sandbox_api_key_0123456789"
     faults: FaultInjector = field(default_factory=FaultInjector)
+    odd: OddValues = field(default_factory=OddValues)
     # Faults of create requests alone (a fault of `faults` strikes whatever request is next).
     create_faults: FaultInjector = field(default_factory=FaultInjector)
     limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(UNLIMITED))
@@ -122,6 +124,7 @@ class VoxxiSandbox:
         self.limit = SlidingWindowLimit(UNLIMITED)
         self.faults.reset()
         self.create_faults.reset()
+        self.odd.reset()
 
     # --- the data -------------------------------------------------------------------------
 
@@ -270,8 +273,8 @@ class VoxxiSandbox:
             body = {"error": message}
         return JSONResponse(body, status)
 
-    async def _reply(self, data: dict[str, Any], status: int = 200) -> Response:
-        body = json.dumps({"data": data}).encode()
+    async def _reply(self, data: Any, status: int = 200) -> Response:
+        body = self.odd.body(json.dumps({"data": data}).encode())
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, body)
@@ -321,7 +324,7 @@ class VoxxiSandbox:
             return self._error(404, "not_found", "Call not found")
         with self._lock:
             call.polls += 1
-        return await self._reply(self._document(call))
+        return await self._reply(self.odd.record(self._document(call)))
 
     async def presigned_url(self, request: Request) -> Response:
         self._count("presign")
@@ -353,14 +356,16 @@ class VoxxiSandbox:
             return denied
         return await self._reply(
             [
-                {
-                    "id": member_id(person),
-                    "userId": stable_uuid("voxxi-user", person.key)[:16],
-                    "name": person.name,
-                    "email": person.email,
-                    "image": None,
-                    "createdAt": "2025-06-01T09:00:00Z",
-                }
+                self.odd.record(
+                    {
+                        "id": member_id(person),
+                        "userId": stable_uuid("voxxi-user", person.key)[:16],
+                        "name": person.name,
+                        "email": person.email,
+                        "image": None,
+                        "createdAt": "2025-06-01T09:00:00Z",
+                    }
+                )
                 for person in ROSTER
                 if person.active
             ]
