@@ -175,8 +175,9 @@ def test_values_json_allows_in_fields_nobody_reads_cost_no_record(
             vendor.odd.reset()
     assert _marts(warehouse) == clean_run["marts"]
     for table, key in STAGED_KEYS.items():
-        assert warehouse.query(f"select {key} from staging.{table} order by 1") == (
-            clean_run["keys"][table]
+        assert (
+            warehouse.query(f"select {key} from staging.{table} order by 1")
+            == (clean_run["keys"][table])
         )
     assert warehouse.scalar("select count(*) from raw.quarantine") == 0
     assert warehouse.scalar("select count(*) from raw.load_log where status <> 'success'") == 0

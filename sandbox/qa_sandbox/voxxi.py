@@ -80,6 +80,8 @@ class VoxxiSandbox:
     hold_creates: threading.Event | None = None
     # A create request is recorded, then answered this late (a client times out first).
     create_delay_seconds: float = 0.0
+    # The storage behind presigned URLs is down: every upload is answered 503.
+    refuse_uploads: bool = False
     calls: dict[str, Call] = field(default_factory=dict)
     creates: list[dict[str, Any]] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
@@ -121,6 +123,7 @@ class VoxxiSandbox:
         self.echo_credentials = False
         self.hold_creates = None
         self.create_delay_seconds = 0.0
+        self.refuse_uploads = False
         self.limit = SlidingWindowLimit(UNLIMITED)
         self.faults.reset()
         self.create_faults.reset()
@@ -346,6 +349,8 @@ class VoxxiSandbox:
         # The storage behind a presigned URL: no API key, the signature in the URL.
         if "signature" not in request.query_params:
             return Response(status_code=403)
+        if self.refuse_uploads:
+            return Response(status_code=503)
         with self._lock:
             self.uploads[request.path_params["key"]] = await request.body()
         return Response(status_code=200)
