@@ -26,7 +26,7 @@ from pipeline.lib.http import use_shared_rate_state
 from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
 from pipeline.lib.schedules import BUILD_CRON, once_schedule
-from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.settings import WarehouseSettings, fixed_resource
 from pipeline.lib.vendor import Vendor, VendorContext
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.vendors import VENDORS
@@ -72,16 +72,23 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
         assets=[dbt_assets, publish],
         asset_checks=freshness,
         jobs=[define_asset_job(BUILD_JOB, selection=AssetSelection.assets(dbt_assets, publish))],
+        # Fixed, from the environment alone: run config can change no path and no command.
         resources={
-            "duckdb": WarehouseResource(
-                database=str(settings.warehouse_path),
-                lock_timeout_seconds=settings.warehouse_lock_timeout_seconds,
+            "duckdb": fixed_resource(
+                WarehouseResource(
+                    database=str(settings.warehouse_path),
+                    lock_timeout_seconds=settings.warehouse_lock_timeout_seconds,
+                ),
+                "The warehouse (QA_WAREHOUSE_PATH), opened under its file lock.",
             ),
-            "dbt": dbt_cli(),
-            "analytics": AnalyticsResource(
-                warehouse_path=str(settings.warehouse_path),
-                analytics_path=str(settings.analytics_path),
-                parquet_path=settings.parquet_path,
+            "dbt": fixed_resource(dbt_cli(), "dbt on dbt_project/, the warehouse's models."),
+            "analytics": fixed_resource(
+                AnalyticsResource(
+                    warehouse_path=str(settings.warehouse_path),
+                    analytics_path=str(settings.analytics_path),
+                    parquet_path=settings.parquet_path,
+                ),
+                "Where the analyst copy (QA_ANALYTICS_PATH) and the Parquet marts go.",
             ),
         },
         schedules=[

@@ -99,3 +99,84 @@ def test_a_partitioned_asset_shows_its_daily_partitions(webserver, tmp_path) -> 
     assert "Partitions" in text
     assert re.search(r"\b\d+ Partitions\b", text)
     assert re.search(r"\b20\d\d-\d\d-\d\d\b", text)
+
+
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+# (job, the resource and field a person could try to point elsewhere): every credential,
+# base URL and storage path, and the command dbt runs.
+OVERRIDES = [
+    ("kore_raw", "kore", "base_url"),
+    ("kore_raw", "kore", "client_secret"),
+    ("kore_raw", "duckdb", "database"),
+    ("evaluagent_raw", "evaluagent", "base_url"),
+    ("evaluagent_raw", "evaluagent", "secret_key"),
+    ("cqa_raw", "cqa", "base_url"),
+    ("cqa_push", "cqa", "inbox_path"),
+    ("voxxi_sync", "voxxi", "base_url"),
+    ("voxxi_sync", "voxxi", "recordings_path"),
+    ("exotel_sync", "exotel", "base_url"),
+    ("exotel_sync", "exotel", "webhook_secret"),
+    ("build_and_publish", "dbt", "dbt_executable"),
+    ("build_and_publish", "analytics", "analytics_path"),
+    ("build_and_publish", "analytics", "parquet_path"),
+]
+
+
+def _launch(url: str, job: str, run_config: dict) -> dict:
+    params = {
+        "selector": {
+            "repositoryLocationName": "qa_warehouse",
+            "repositoryName": "__repository__",
+            "jobName": job,
+        },
+        "runConfigData": run_config,
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2026-03-23"}]},
+    }
+    return dagster_services.graphql(url, LAUNCH, {"params": params})["launchRun"]
+
+
+def test_run_config_from_the_launchpad_reaches_no_credential_base_url_or_path(webserver) -> None:
+    """What the Launchpad sends, through the UI's own API: a run whose config points any
+    resource elsewhere is refused before it exists. A run without such config is accepted
+    (queued: no daemon runs here), so the refusal is the override's."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+    from threading import Thread
+
+    received: list[str] = []
+
+    class Listener(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_GET = do_POST
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    other_host = HTTPServer(("127.0.0.1", 0), Listener)
+    Thread(target=other_host.serve_forever, daemon=True).start()
+    elsewhere = f"http://127.0.0.1:{other_host.server_address[1]}"
+    try:
+        for job, resource, field in OVERRIDES:
+            value = elsewhere if field.endswith("url") else f"{elsewhere}/{field}"
+            config = {"resources": {resource: {"config": {field: value}}}}
+            answer = _launch(webserver, job, config)
+            assert answer["__typename"] == "RunConfigValidationInvalid", (job, field, answer)
+            messages = " ".join(error["message"] for error in answer["errors"])
+            assert f'unexpected config entry "{field}"' in messages, messages
+        assert _launch(webserver, "kore_raw", {})["__typename"] == "LaunchRunSuccess"
+    finally:
+        other_host.shutdown()
+    assert received == [], "nothing was sent to another host"

@@ -60,5 +60,5 @@ def cqa_definitions(ctx: VendorContext) -> Definitions:
                 ),
             )
         ],
-        resources={"cqa": ctx.settings},
+        resources={"cqa": ctx.resource},
     )

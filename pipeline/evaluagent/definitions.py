@@ -37,5 +37,5 @@ def evaluagent_definitions(ctx: VendorContext) -> Definitions:
                 "EvaluAgent users and groups, refreshed before the day's pull.",
             ),
         ],
-        resources={"evaluagent": settings},
+        resources={"evaluagent": ctx.resource},
     )

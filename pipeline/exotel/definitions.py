@@ -54,5 +54,5 @@ def exotel_definitions(ctx: VendorContext) -> Definitions:
                 ),
             )
         ],
-        resources={"exotel": ctx.settings},
+        resources={"exotel": ctx.resource},
     )

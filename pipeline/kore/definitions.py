@@ -20,5 +20,5 @@ def kore_definitions(ctx: VendorContext) -> Definitions:
             )
         ],
         schedules=[raw_schedule("kore", DAILY_JOB, ctx), deep_schedule("kore", DAILY_JOB, ctx)],
-        resources={"kore": ctx.settings},
+        resources={"kore": ctx.resource},
     )

@@ -1,4 +1,5 @@
-"""The warehouse's own settings, read from the environment where the Definitions are built.
+"""The warehouse's own settings, read from the environment where the Definitions are built,
+and the one way they reach Dagster: as resources that run config cannot change.
 
 A vendor's settings are declared by the vendor (`pipeline/lib/vendor.py`, `VendorSettings`).
 """
@@ -9,6 +10,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+from dagster import ResourceDefinition
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -78,3 +80,15 @@ class WarehouseSettings(BaseSettings):
                 "analytics_path": _absolute(self.analytics_path),
             }
         )
+
+
+def fixed_resource(value: object, description: str) -> ResourceDefinition:
+    """A resource whose every value came from the environment where the Definitions were
+    built, and that run config cannot change: its config schema is empty, so a run whose
+    config names any field (a base URL, a credential, a storage path, even dbt's executable)
+    is refused before it starts. Dagster offers no switch that makes a resource's fields
+    fixed; a Pythonic resource's fields are all config. Nothing of the value is shown in
+    the UI or kept in run storage."""
+    return ResourceDefinition(
+        resource_fn=lambda _: value, config_schema={}, description=description
+    )

@@ -15,13 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from dagster import ConfigurableResource, DailyPartitionsDefinition, Definitions, EnvVar
+from dagster import (
+    ConfigurableResource,
+    DailyPartitionsDefinition,
+    Definitions,
+    ResourceDefinition,
+)
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import EnvSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.settings import WarehouseSettings, fixed_resource
 
 if TYPE_CHECKING:
     from pipeline.lib.receive.source import WebhookSource
@@ -35,8 +40,7 @@ class VendorConfigError(ValueError):
 
 
 def secret(**kwargs: Any) -> Any:
-    """A field holding a credential: given to Dagster as an `EnvVar` (the UI and run metadata
-    show its name, never its value) and masked in `repr`."""
+    """A field holding a credential: masked in `repr`, and given to the vendor's redactor."""
     return Field(json_schema_extra={"secret": True}, **kwargs)
 
 
@@ -44,9 +48,10 @@ class VendorSettings(ConfigurableResource):
     """A vendor's settings, declared once.
 
     Each field is read from the environment variable `<env_prefix><FIELD>` (upper case);
-    a field without a default is one of the vendor's required variables. The same class is
-    the vendor's Dagster resource: required and secret fields reach Dagster as `EnvVar`s,
-    the other knobs as the values validated here."""
+    a field without a default is one of the vendor's required variables. The same object is
+    the vendor's Dagster resource, fixed where the Definitions are built
+    (`settings.fixed_resource`): nothing typed into run config reaches a credential, a base
+    URL or a path."""
 
     env_prefix: ClassVar[str]
     # Fields naming a file or folder on this machine: made absolute where they are read,
@@ -109,16 +114,7 @@ class VendorSettings(ConfigurableResource):
                 for error in exc.errors()
             ]
             raise VendorConfigError("; ".join(errors)) from None
-        as_env_vars = set(cls.required_fields()) | set(cls.secret_fields())
-        fields = {
-            name: (
-                EnvVar(cls.variable(name))
-                if name in as_env_vars and name in values
-                else getattr(validated, name)
-            )
-            for name in cls.model_fields
-        }
-        return cls(**fields)
+        return validated
 
     def __repr_args__(self) -> Any:
         secrets = set(self.secret_fields())
@@ -135,6 +131,14 @@ class VendorContext:
     warehouse: WarehouseSettings
     # The vendor's place in the list: spreads the vendors' daily schedules apart.
     slot: int
+
+    @property
+    def resource(self) -> ResourceDefinition:
+        """The vendor's settings as its Dagster resource, which run config cannot change."""
+        return fixed_resource(
+            self.settings,
+            f"{type(self.settings).__name__}: from {self.settings.env_prefix}* variables only",
+        )
 
 
 @dataclass(frozen=True)

@@ -58,5 +58,5 @@ def voxxi_definitions(ctx: VendorContext) -> Definitions:
                 ),
             )
         ],
-        resources={"voxxi": ctx.settings},
+        resources={"voxxi": ctx.resource},
     )

@@ -30,10 +30,6 @@ class VoxxiResource(VendorSettings):
     recordings_path: str | None = Field(
         default=None, description="the folder local recordings are read from"
     )
-
-    @property
-    def recordings(self) -> Path:
-        return Path(self.recordings_path or self.inbox_path)
     # Voxxi documents no rate limit: a conservative budget, for all requests together.
     requests_per_minute: int = Field(default=60, ge=1)
     rate_period_seconds: float = Field(default=60.0, gt=0)
@@ -42,6 +38,10 @@ class VoxxiResource(VendorSettings):
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @property
+    def recordings(self) -> Path:
+        return Path(self.recordings_path or self.inbox_path)
 
     def client(self) -> VoxxiClient:
         from pipeline.voxxi.client import VoxxiClient
