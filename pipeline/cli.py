@@ -234,8 +234,8 @@ def demo(
         day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
         # A receiver of the demo's own, for the vendors that post their results.
-        app_, journal = build_receiver()
-        with journal, ReceiverServer(app_) as receiver:
+        app_, journal, limits = build_receiver()
+        with journal, ReceiverServer(app_, limits=limits) as receiver:
             os.environ.update(server.callback_env(receiver.url))
             typer.echo(f"Sandbox on {server.url}; loading {start} to {end}...")
             return _run_and_report(
@@ -487,7 +487,7 @@ def receiver(
     from pipeline.lib.receive.app import serve
     from pipeline.receiver import build_receiver
 
-    app_, journal = build_receiver()
+    app_, journal, limits = build_receiver()
     # One line per request (its path, never its query: that carries the signature).
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -498,7 +498,7 @@ def receiver(
     typer.echo(f"webhook receiver on http://{host}:{port}/webhooks/; journal {journal.path}")
     sys.stdout.flush()
     try:
-        serve(app_, host, port)
+        serve(app_, host, port, limits)
     finally:
         journal.close()
     return EXIT_OK
@@ -598,8 +598,8 @@ def dev(
         start, end = _days_back(3)
         day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
-        app_, journal = build_receiver()
-        with journal, ReceiverServer(app_) as receiver:
+        app_, journal, limits = build_receiver()
+        with journal, ReceiverServer(app_, limits=limits) as receiver:
             os.environ.update(server.callback_env(receiver.url))
             os.environ["DAGSTER_HOME"] = str(home)
             typer.echo(
@@ -660,6 +660,11 @@ def docs() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.lib.files import keep_private
+
+    # What a command writes of the vendors' data is its owner's alone; what is published
+    # for readers is made readable where it is written.
+    keep_private()
     _quiet_warnings()
     argv = sys.argv[1:] if argv is None else argv
     _logging(verbose=any(a in ("-v", "--verbose") for a in argv))

@@ -31,9 +31,9 @@ def webhook_sources(env: Mapping[str, str] | None = None) -> dict[str, WebhookSo
 
 def build_receiver(
     settings: WarehouseSettings | None = None, env: Mapping[str, str] | None = None
-) -> tuple[ASGIApp, Journal]:
-    """The receiver's app and its journal; raises `VendorConfigError` when no vendor's
-    webhook is configured."""
+) -> tuple[ASGIApp, Journal, ReceiverLimits]:
+    """The receiver's app, its journal and the bounds its server keeps; raises
+    `VendorConfigError` when no vendor's webhook is configured."""
     settings = settings or WarehouseSettings()
     sources = webhook_sources(env)
     if not sources:
@@ -45,5 +45,7 @@ def build_receiver(
     limits = ReceiverLimits(
         max_body_bytes=settings.receiver_max_body_bytes,
         body_timeout_seconds=settings.receiver_body_timeout_seconds,
+        head_timeout_seconds=settings.receiver_head_timeout_seconds,
+        max_connections=settings.receiver_max_connections,
     )
-    return receiver_app(journal, sources, limits), journal
+    return receiver_app(journal, sources, limits), journal, limits

@@ -14,6 +14,7 @@ from dagster import DagsterEventType, DagsterInstance, Definitions, ExecuteInPro
 from pipeline.build import BUILD_JOB, build_defs
 from pipeline.instance import cli_instance, command_line_run_tags, reclaim_abandoned_runs
 from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.step_failures import step_failure_reason
 from pipeline.lib.submit import ledger
 from pipeline.lib.vendor import Vendor, enabled_vendors
 from pipeline.lib.warehouse import read_only
@@ -42,12 +43,7 @@ def failure_reason(result: ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type != DagsterEventType.STEP_FAILURE:
             continue
-        data = event.step_failure_data
-        user = data.user_failure_data
-        if user is not None and user.description:
-            reasons.append(user.description)
-        elif data.error is not None:
-            reasons.append(data.error.message.strip())
+        reasons.append(step_failure_reason(event.step_failure_data))
     return "\n".join(reasons) or "the run failed without a step failure (see the Dagster logs)"
 
 

@@ -360,3 +360,27 @@ def test_the_report_renders_its_charts_in_chromium(demo, tmp_path) -> None:
         assert counts[PALETTE[vendor]] > 40, f"{vendor}'s lines and bars are not drawn"
     text = page.read_text()
     assert "<script src" not in text and "<link" not in text, "nothing to fetch"
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_vendor_data_is_its_owners_alone_and_the_analyst_copy_is_for_readers(demo) -> None:
+    """What the demo left: the warehouse, its journal, spools and logs only their owner can
+    read; the analyst copy, its folder and the report every user can."""
+    home, _ = demo
+    data = home / "data"
+    private = [data / "warehouse.duckdb", data / "webhooks.sqlite3"]
+    private += [p for p in data.glob("webhooks.sqlite3-*")]
+    private += [p for p in data.glob("warehouse.duckdb.wal")]
+    private += [p for p in (data / "logs").rglob("*") if p.is_file()]
+    spools = data / "warehouse.duckdb.spool"
+    if spools.exists():
+        private.append(spools)
+    for path in private:
+        assert _mode(path) & 0o077 == 0, f"{path.name} is {oct(_mode(path))}"
+    copy = (data / "analytics.duckdb").resolve()
+    assert _mode(copy) == 0o444
+    assert _mode(data) & 0o005 == 0o005, "readers can enter the folder of the copy"
+    assert _mode(data / "scorecard.html") & 0o004

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -50,8 +51,8 @@ def exotel(monkeypatch, warehouse: Warehouse, sandbox) -> Warehouse:
 
 @contextmanager
 def _running_receiver(sandbox, monkeypatch) -> Iterator[ReceiverServer]:
-    app, journal = build_receiver()
-    with journal, ReceiverServer(app) as server:
+    app, journal, limits = build_receiver()
+    with journal, ReceiverServer(app, limits=limits) as server:
         for name, value in sandbox.callback_env(server.url).items():
             monkeypatch.setenv(name, value)
         yield server
@@ -496,10 +497,12 @@ def test_a_request_whose_answer_was_lost_is_never_sent_again(exotel, receiver, s
     sandbox.exotel.create_delay_seconds = 0.0
     sandbox.exotel.hold_deliveries.set()
     _settle(sandbox)
-    # Its result still came, naming the task in its signed URL: that settles the doubt.
+    # Its result still came, naming the task in its signed URL: that settles the doubt, and
+    # the delivery says its job id could not be checked against one of ours.
     _sync(exotel)
     status, _, job = _ledger(exotel)["calld1"]
     assert status == "completed" and job == next(iter(sandbox.exotel.jobs))
+    assert exotel.query("select vendor_id_verified from raw.exotel__webhooks") == [(False,)]
     _sync(exotel)
     assert len(sandbox.exotel.requests) == 1
 
@@ -610,3 +613,107 @@ def test_the_receiver_needs_a_webhook_secret(monkeypatch, tmp_path) -> None:
     assert result.returncode == 2 and "no webhook to receive" in result.stderr
     # The receiver never opens the warehouse.
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def _closed_by_the_server(connection: socket.socket) -> bool:
+    connection.setblocking(False)
+    try:
+        return connection.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def test_idle_and_slow_connections_are_closed_and_block_no_delivery(exotel, sandbox) -> None:
+    """300 connections that send nothing and 20 that send half a request head: /healthz and a
+    signed delivery are still answered, and the server closes every one of them once the
+    head timeout passes (waited on as it happens, with an outer limit against a hang)."""
+    app, journal, limits = build_receiver()
+    limits = replace(limits, head_timeout_seconds=1.0)
+    with journal, ReceiverServer(app, limits=limits) as server:
+        idle = [socket.create_connection((server.host, server.port)) for _ in range(300)]
+        slow = [socket.create_connection((server.host, server.port)) for _ in range(20)]
+        for connection in slow:
+            connection.sendall(b"POST /webhooks/exotel HTTP/1.1\r\nHost: receiver\r\nX-Sl")
+        assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        delivery = httpx.post(
+            _signed_url(server, "qaw-busy"), json={"success": True, "job_id": "j-busy"}, timeout=30
+        )
+        assert delivery.status_code == 200 and delivery.json()["status"] == "stored"
+        deadline = time.monotonic() + 120
+        waiting = idle + slow
+        while waiting := [c for c in waiting if not _closed_by_the_server(c)]:
+            assert time.monotonic() < deadline, f"{len(waiting)} connections still held open"
+            time.sleep(0.1)
+        for connection in idle + slow:
+            connection.close()
+
+
+def test_connections_past_the_limit_are_told_to_retry(exotel, sandbox) -> None:
+    app, journal, limits = build_receiver()
+    limits = replace(limits, head_timeout_seconds=1.0, max_connections=10)
+    with journal, ReceiverServer(app, limits=limits) as server:
+        held = [socket.create_connection((server.host, server.port)) for _ in range(12)]
+        busy = httpx.get(f"{server.url}/healthz", timeout=30)
+        assert busy.status_code == 503, "a vendor retries a 503"
+        deadline = time.monotonic() + 120
+        while not all(_closed_by_the_server(c) for c in held):
+            assert time.monotonic() < deadline, "the held connections were never closed"
+            time.sleep(0.1)
+        assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
+        for connection in held:
+            connection.close()
+
+
+def test_bodies_nested_thousands_deep_are_stored_and_read_what_can_be(
+    exotel, receiver, sandbox
+) -> None:
+    """Nesting 20,000 deep: an object whose unread field is that deep lands with its job id;
+    an array that deep (not an object) is quarantined like any unreadable body; both are
+    answered 200 and kept."""
+    sandbox.exotel.hold_deliveries = threading.Event()
+    _calls("calls", {"call_sid": "calldeep"})
+    _sync(exotel)
+    job = _job_of(exotel, "calldeep")
+    deep = "[" * 20_000 + "]" * 20_000
+    body = f'{{"success": true, "job_id": "{job}", "callSID": "calldeep", "extra": {deep}}}'
+    url = _signed_url(receiver, "qaw-calldeep")
+    answer = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200 and answer.json()["status"] == "stored"
+    unreadable = httpx.post(url, content=deep, headers={"Content-Type": "application/json"})
+    assert unreadable.status_code == 200 and unreadable.json()["status"] == "quarantined"
+    _sync(exotel)
+    assert _ledger(exotel)["calldeep"][0] == "completed"
+    assert (
+        exotel.scalar("select json_extract(payload, '$.extra')::varchar from raw.exotel__webhooks")
+        == deep
+    )
+    (reason,) = exotel.query("select reason from raw.quarantine where vendor = 'exotel'")[0]
+    assert "not a JSON object" in reason
+    sandbox.exotel.hold_deliveries.set()
+
+
+def test_odd_values_in_posted_results_land_with_every_delivery(exotel, receiver, sandbox) -> None:
+    """Each result Exotel posts carries one of the odd values JSON allows: every delivery
+    lands, none waits, and the raw rows keep the values."""
+    from qa_sandbox.values import ODD_VALUES
+
+    sandbox.exotel.odd.serve(*ODD_VALUES)
+    sandbox.exotel.duplicate_every = 0
+    _calls("calls", *({"call_sid": f"callodd{n}"} for n in range(len(ODD_VALUES))))
+    _sync(exotel)
+    _settle(sandbox)
+    _sync(exotel)
+    ledger = _ledger(exotel)
+    assert {status for status, *_ in ledger.values()} <= {"completed", "failed"}
+    assert exotel.scalar("select count(*) from raw.exotel__webhooks") == len(ODD_VALUES)
+    assert exotel.scalar("select count(*) from raw.quarantine where vendor = 'exotel'") == 0
+    kept = {
+        value
+        for (value,) in exotel.query(
+            "select json_extract(payload, '$.vendor_free_text')::varchar from raw.exotel__webhooks"
+        )
+    }
+    assert r'"cut short: \\ud83d"' in kept and r'"before\u0000after"' in kept
+    assert any(v.startswith("[[[[") for v in kept) and '"' + "x" * 200_000 + '"' in kept

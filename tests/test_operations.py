@@ -86,3 +86,36 @@ def test_a_failed_run_is_announced_to_the_hook_and_the_command(
     assert text.endswith(f"http://dagster.example.com/runs/{result.run_id}")
     assert mailbox.read_text() == text
     assert secret not in text
+
+
+def test_an_alert_names_the_failure_not_the_payload_it_quotes(warehouse) -> None:
+    """DuckDB's errors quote the input they could not read: a failure alert keeps the step
+    and the reason, never the record itself."""
+    import duckdb
+    from dagster import Definitions, asset, define_asset_job
+
+    from pipeline.lib.alerts import failure_message
+
+    record = '{"customer": "Jane Q. Public", "card": "4111 1111 1111 1111"'
+
+    @asset
+    def reads_a_record() -> None:
+        duckdb.connect().execute("select ?::json", [record])
+
+    job = Definitions(
+        assets=[reads_a_record], jobs=[define_asset_job("reads", [reads_a_record])]
+    ).resolve_job_def("reads")
+    result = job.execute_in_process(instance=warehouse.instance, raise_on_error=False)
+    assert not result.success
+    failure = next(
+        e for e in result.all_events if e.event_type == DagsterEventType.PIPELINE_FAILURE
+    )
+    context = build_run_status_sensor_context(
+        sensor_name="run_failure_alerts",
+        dagster_instance=warehouse.instance,
+        dagster_run=result.dagster_run,
+        dagster_event=failure,
+    ).for_run_failure()
+    text = failure_message(context, None)
+    assert "reads_a_record" in text and "Malformed JSON" in text
+    assert "4111" not in text and "Jane" not in text

@@ -112,3 +112,20 @@ def _any_fsspec_url_is_a_target(warehouse) -> None:
             "hive_partitioning = true)"
         ).fetchone()
     assert count == len(expected)
+
+
+def test_a_path_with_a_quote_publishes(tmp_path: Path) -> None:
+    """`attach` takes its path quoted, whatever the folder is called."""
+    import duckdb
+
+    from pipeline.lib.publish import publish_marts
+
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    with duckdb.connect(str(folder / "warehouse.duckdb")) as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.dim_agent as select 1 as agent_id")
+    rows = publish_marts(folder / "warehouse.duckdb", folder / "analytics.duckdb", "run-1")
+    assert rows == {"dim_agent": 1}
+    with duckdb.connect(str(folder / "analytics.duckdb"), read_only=True) as conn:
+        assert conn.execute("select agent_id from marts.dim_agent").fetchall() == [(1,)]

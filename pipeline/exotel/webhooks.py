@@ -80,11 +80,26 @@ class ExotelWebhooks:
         reported_call = payload.get("callSID") or payload.get("call_sid")
         if reported_call and reported_call != item.key:
             raise Unmatched(f"callSID {reported_call} is not the call of task {task} ({item.key})")
+        # Where the request's answer was never recorded (a request in doubt), the ledger has no
+        # job id to hold this one against: the callback URL, signed for this task alone, is
+        # the proof, and the delivery says it was not checked (DECISIONLOG, "ExoVoiceAnalyze").
+        verified = item.vendor_id is not None
         if success:
-            return Update(item.key, "completed", vendor_id=job_id, modified_at=delivery.received_at)
+            return Update(
+                item.key,
+                "completed",
+                vendor_id=job_id,
+                modified_at=delivery.received_at,
+                verified=verified,
+            )
         reason = str(payload.get("reason") or "").strip() or "Exotel reported a failure, no reason"
         return Update(
-            item.key, "failed", vendor_id=job_id, reason=reason, modified_at=delivery.received_at
+            item.key,
+            "failed",
+            vendor_id=job_id,
+            reason=reason,
+            modified_at=delivery.received_at,
+            verified=verified,
         )
 
 

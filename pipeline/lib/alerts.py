@@ -21,6 +21,7 @@ from dagster import (
 
 from pipeline.lib.redaction import without_payload
 from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.step_failures import step_failure_reason
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,9 @@ def failure_message(context: RunFailureSensorContext, ui_url: str | None) -> str
     where = f"{run.job_name}" + (f" for {partition}" if partition else "")
     lines = [f"qa-warehouse: run {run.run_id} of {where} failed"]
     for event in context.get_step_failure_events():
-        data = event.step_failure_data
-        user = data.user_failure_data if data else None
-        reason = user.description if user and user.description else None
-        if reason is None and data and data.error:
-            reason = data.error.message
         # The record and the reason, never the payload an engine's error quotes back.
-        reasons = [without_payload(line) for line in (reason or "failed").splitlines()]
-        lines.append(f"- {event.step_key}: {reasons[0] if reasons else 'failed'}")
+        reasons = step_failure_reason(event.step_failure_data).splitlines() or ["failed"]
+        lines.append(f"- {event.step_key}: {reasons[0]}")
         lines.extend(f"  {line}" for line in reasons[1:] if line)
     if len(lines) == 1 and context.failure_event.message:
         lines.append(f"- {without_payload(context.failure_event.message)}")

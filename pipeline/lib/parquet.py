@@ -24,6 +24,8 @@ import fsspec
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
+from pipeline.lib.files import for_readers
+
 POINTER = "CURRENT"
 KEEP_VERSIONS = 3
 # The column each mart is dated by, for its `month` partition; marts not named here are
@@ -100,6 +102,10 @@ def publish_parquet(analytics_path: Path, root: str) -> tuple[str, dict[str, int
             fs.put_file(str(path), destination)
     _point_at(fs, base, version)
     _prune(fs, base, version)
+    if isinstance(fs, LocalFileSystem):
+        # For readers, like the analyst copy (this process keeps its other files private).
+        for path in (Path(base), *Path(base).rglob("*")):
+            for_readers(path)
     return f"{root.rstrip('/')}/{version}", rows
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from pipeline.lib.files import for_readers, readable_folder
 from pipeline.lib.windows import utc_now
 
 PUBLISHED_SCHEMA = "marts"
@@ -44,13 +44,14 @@ def _versions(analytics_path: Path) -> list[Path]:
 
 def publish_marts(warehouse_path: Path, analytics_path: Path, run_id: str) -> dict[str, int]:
     """Copy every table of `marts` to a new version, verify it, switch the link to it."""
-    analytics_path.parent.mkdir(parents=True, exist_ok=True)
+    # For readers: the process keeps its other files private (pipeline/lib/files.py).
+    readable_folder(analytics_path.parent)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     version = analytics_path.with_name(f"{analytics_path.stem}.{stamp}{analytics_path.suffix}")
     rows = _copy(warehouse_path, version, run_id)
     try:
         _verify(version, rows)
-        version.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        for_readers(version, writable=False)
         _switch(analytics_path, version)
     except BaseException:
         version.unlink(missing_ok=True)
@@ -64,8 +65,8 @@ def publish_marts(warehouse_path: Path, analytics_path: Path, run_id: str) -> di
 def _copy(warehouse_path: Path, version: Path, run_id: str) -> dict[str, int]:
     rows: dict[str, int] = {}
     with duckdb.connect() as source:
-        source.execute(f"attach '{warehouse_path}' as warehouse (read_only)")
-        source.execute(f"attach '{version}' as analytics")
+        source.execute(f"attach {_quote(str(warehouse_path))} as warehouse (read_only)")
+        source.execute(f"attach {_quote(str(version))} as analytics")
         tables = [
             name
             for (name,) in source.execute(

@@ -129,6 +129,9 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpo
             continue
         if endpoint.deliveries:
             conn.execute(_deliveries_ddl(endpoint.table))
+            schema, name = endpoint.table.split(".")
+            if "vendor_id_verified" not in _columns(conn, schema, name):
+                conn.execute(f"alter table {endpoint.table} add column vendor_id_verified boolean")
             continue
         if endpoint.record_rows:
             _migrate_to_record_rows(conn, endpoint)
@@ -214,7 +217,8 @@ def _deliveries_ddl(table: str) -> str:
             received_at timestamp not null,
             copies integer not null,
             landed_at timestamp not null,
-            run_id varchar not null
+            run_id varchar not null,
+            vendor_id_verified boolean
         )
     """
 

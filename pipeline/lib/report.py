@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.lib.files import for_readers, readable_folder
+
 REPORT_NAME = "scorecard.html"
 PALETTE = {
     "kore": "#2563eb",
@@ -296,9 +298,10 @@ def write_report(analytics_path: Path, output: Path) -> Path:
     page = _page(
         published, vendors, weeks, by_vendor, teams, agents, agent_weeks, kpis, fatal, audits
     )
-    output.parent.mkdir(parents=True, exist_ok=True)
+    readable_folder(output.parent)
     partial = output.with_name(f".{output.name}.partial")
     partial.write_text(page, encoding="utf-8")
+    for_readers(partial)
     partial.replace(output)
     return output
 

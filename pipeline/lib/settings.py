@@ -44,6 +44,10 @@ class WarehouseSettings(BaseSettings):
     # The receiver's bounds: a body larger is refused (413), one slower is cut off (408).
     receiver_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     receiver_body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A connection that sends no request head in this long is closed; past this many
+    # connections at once, a request is answered 503 (the vendor retries).
+    receiver_head_timeout_seconds: float = Field(default=10.0, gt=0)
+    receiver_max_connections: int = Field(default=1000, ge=10)
     # The marts as Parquet too, after each publish: a folder or an fsspec URL (s3://...).
     parquet_path: str | None = None
     # Where a failed run is announced (pipeline/lib/alerts.py), and the UI to link to.

@@ -109,7 +109,9 @@ class WindowSpool:
             f"{self.endpoint.vendor}__{self.endpoint.name}__"
             f"{self.window.start:%Y%m%dT%H%M%S}__{uuid.uuid4().hex}"
         )
-        self.path.mkdir(parents=True)
+        # Pages of vendor data: the owner's alone.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.path.mkdir(mode=0o700)
         # Held for as long as this load lives: `prune_spools` leaves a spool whose owner lives.
         self._owner = FileLock(str(self.path / OWNER_LOCK), thread_local=False)
         self._owner.acquire(timeout=0)

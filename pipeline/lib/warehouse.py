@@ -36,10 +36,15 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the pipeline's settings. Callers hold the lock (`exclusive`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(
+    new = not path.exists()
+    conn = duckdb.connect(
         str(path),
         config={"memory_limit": MEMORY_LIMIT, "checkpoint_threshold": CHECKPOINT_THRESHOLD},
     )
+    if new:
+        # Vendor data: its owner's alone (the analyst copy is the one for readers).
+        path.chmod(0o600)
+    return conn
 
 
 def api_pool(vendor: str) -> str:

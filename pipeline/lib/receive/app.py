@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from pipeline.lib.receive.callback import Unauthenticated
 from pipeline.lib.receive.journal import Delivery, Journal
@@ -42,6 +43,57 @@ class ReceiverLimits:
     max_body_bytes: int = 5 * 1024 * 1024
     # From the first byte of the body to its last.
     body_timeout_seconds: float = 10.0
+    # From a connection's opening (or the end of its last response) to the end of a request's
+    # head: a connection that sends nothing, or a head a byte at a time, is closed.
+    head_timeout_seconds: float = 10.0
+    # Open connections and requests in progress; past it, a request is answered 503 (retry).
+    max_connections: int = 1000
+    # An idle connection between two requests is closed after this long.
+    keep_alive_seconds: int = 5
+
+
+class _HeadTimeoutProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, with the one bound it lacks: a time limit on a request's
+    head. Its keep-alive timer runs only after a response, so a connection that opens and
+    sends nothing was held for ever (300 of them held 300 sockets)."""
+
+    head_timeout_seconds = 10.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._await_head()
+
+    def _await_head(self) -> None:
+        self._stop_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout_seconds, self._head_too_slow)
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            access_log.info(
+                "connection closed: no request head within %gs", self.head_timeout_seconds
+            )
+            self.transport.close()
+
+    def _between_requests(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def data_received(self, data: bytes) -> None:
+        if self._between_requests() and self._head_timer is None:
+            self._await_head()
+        super().data_received(data)
+        if not self._between_requests():
+            self._stop_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
 
 
 class _TooLarge(Exception):
@@ -166,32 +218,47 @@ class AccessLog:
             )
 
 
-def _config(app: ASGIApp, **kwargs: object) -> uvicorn.Config:
+def _config(app: ASGIApp, limits: ReceiverLimits, **kwargs: object) -> uvicorn.Config:
+    protocol = type(
+        "ReceiverHttp",
+        (_HeadTimeoutProtocol,),
+        {"head_timeout_seconds": limits.head_timeout_seconds},
+    )
     return uvicorn.Config(
         app,
         lifespan="off",
         # Its access log prints query strings, which carry signatures: ours replaces it.
         access_log=False,
         log_config=None,
-        timeout_keep_alive=5,
+        http=protocol,
+        timeout_keep_alive=limits.keep_alive_seconds,
+        limit_concurrency=limits.max_connections,
+        # h11's own bound on a request head (16 KiB), said rather than assumed.
+        h11_max_incomplete_event_size=16 * 1024,
         **kwargs,  # type: ignore[arg-type]
     )
 
 
-def serve(app: ASGIApp, host: str, port: int) -> None:
+def serve(app: ASGIApp, host: str, port: int, limits: ReceiverLimits) -> None:
     """Run the receiver in the foreground until it is stopped (SIGINT/SIGTERM)."""
-    uvicorn.Server(_config(app, host=host, port=port)).run()
+    uvicorn.Server(_config(app, limits, host=host, port=port)).run()
 
 
 class ReceiverServer:
     """The receiver on a loopback port in a background thread (the demo's, a test's)."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        limits: ReceiverLimits | None = None,
+    ) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        self._server = uvicorn.Server(_config(app))
+        self._server = uvicorn.Server(_config(app, limits or ReceiverLimits()))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )

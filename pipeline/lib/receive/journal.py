@@ -10,6 +10,7 @@ landing that stops midway is simply done again.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -81,6 +82,10 @@ class Journal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Vendor data: its owner's alone, whatever the umask of the process that opens it
+        # first. SQLite gives the WAL and its index the database file's mode.
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+        self.path.chmod(0o600)
         # One connection shared by the receiver's worker threads, one statement at a time.
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(

@@ -182,8 +182,9 @@ def _land_one(
     conn.execute(
         f"""
         insert into {source.endpoint.table} (delivery_key, vendor, endpoint, submission_key,
-            reference, content_type, payload, form_body, received_at, copies, landed_at, run_id)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            reference, content_type, payload, form_body, received_at, copies, landed_at, run_id,
+            vendor_id_verified)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         on conflict (delivery_key) do nothing
         """,
         [
@@ -199,6 +200,7 @@ def _land_one(
             delivery.copies,
             utc_now(),
             run_id,
+            update.verified,
         ],
     )
     ledger.apply(conn, source.vendor, update, run_id)

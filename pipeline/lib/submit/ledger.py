@@ -81,6 +81,9 @@ class Update:
     # The vendor's answer as received, when it is worth keeping (an analysis polled): landed
     # in the submitter's results table when it changed.
     body: str | None = None
+    # False when the vendor's id for it could not be checked against one the ledger holds
+    # (the request's answer was never recorded): taken on the word of a signed callback.
+    verified: bool = True
 
 
 def ensure_ledger(conn: duckdb.DuckDBPyConnection) -> None:

@@ -22,6 +22,7 @@ renamed as (
         payload ->> '$.category.category' as category,
         try_cast(payload ->> '$.category.confidence' as double) as category_confidence,
         payload ->> '$.transcript' as transcript,
+        coalesce(vendor_id_verified, true) as job_id_verified,
         copies,
         received_at,
         landed_at

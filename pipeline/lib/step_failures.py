@@ -1,0 +1,36 @@
+"""What a failed Dagster step says to a person: the reason, never Dagster's wrapper.
+
+Dagster wraps an exception raised in a step (`DagsterExecutionStepExecutionError: Error
+occurred while executing op ...`); the reason is the exception it wraps, or the description
+of a `Failure` the step raised itself. What an engine's error quotes back (a payload) is cut.
+"""
+
+from __future__ import annotations
+
+from dagster._core.execution.plan.objects import StepFailureData
+from dagster._utils.error import SerializableErrorInfo
+
+from pipeline.lib.redaction import without_payload
+
+
+def root_cause(error: SerializableErrorInfo) -> str:
+    """`<Type>: <reason>` of the innermost exception Dagster's error wraps."""
+    while error.cause is not None:
+        error = error.cause
+    first = error.message.strip().splitlines()[0] if error.message.strip() else ""
+    # Dagster writes `module.Type: message`; the type is said once, without its module.
+    _, _, said = first.partition(": ")
+    return f"{error.cls_name}: {without_payload(said or first)}"
+
+
+def step_failure_reason(data: StepFailureData | None) -> str:
+    """One step's reason: its own description (a `Failure`, one line per failed day), else
+    the exception that stopped it."""
+    if data is None:
+        return "failed"
+    user = data.user_failure_data
+    if user is not None and user.description:
+        return "\n".join(without_payload(line) for line in user.description.splitlines())
+    if data.error is not None:
+        return root_cause(data.error)
+    return "failed"
