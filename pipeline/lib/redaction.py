@@ -56,13 +56,19 @@ REASON_LENGTH = 500
 
 
 def without_payload(text: str) -> str:
-    """An error's text as a reason a person reads: its first line, without the data an
-    engine quotes back, cut to `REASON_LENGTH` characters."""
-    lines = text.strip().splitlines()
-    first = _QUOTED_INPUT.sub("", lines[0] if lines else "").strip()
-    if len(first) > REASON_LENGTH:
-        first = first[: REASON_LENGTH - 1] + "…"
-    return first
+    """An error's text as a reason a person reads, on one line: what it says before the data
+    an engine quotes back (and nothing after it), cut to `REASON_LENGTH` characters."""
+    kept: list[str] = []
+    for line in text.strip().splitlines():
+        cleaned = _QUOTED_INPUT.sub("", line).strip()
+        if cleaned:
+            kept.append(cleaned)
+        if cleaned != line.strip():
+            break  # the quoted input starts here; what follows is more of it
+    reason = " ".join(kept)
+    if len(reason) > REASON_LENGTH:
+        reason = reason[: REASON_LENGTH - 1] + "…"
+    return reason
 
 
 def reason_of(exc: BaseException) -> str:

@@ -17,10 +17,12 @@ def root_cause(error: SerializableErrorInfo) -> str:
     """`<Type>: <reason>` of the innermost exception Dagster's error wraps."""
     while error.cause is not None:
         error = error.cause
-    first = error.message.strip().splitlines()[0] if error.message.strip() else ""
+    message = error.message.strip()
     # Dagster writes `module.Type: message`; the type is said once, without its module.
-    _, _, said = first.partition(": ")
-    return f"{error.cls_name}: {without_payload(said or first)}"
+    prefix, colon, said = message.partition(": ")
+    if colon and prefix.endswith(error.cls_name):
+        message = said
+    return f"{error.cls_name}: {without_payload(message)}"
 
 
 def step_failure_reason(data: StepFailureData | None) -> str:
