@@ -122,7 +122,9 @@ def reset_sandbox(sandbox_server: SandboxServer) -> None:
     kore.faults.retry_after_seconds = 1
     kore.faults.timeout_seconds = 3.0
     kore.per_day = 40
-    kore.repeat_first_page = False
+    kore.paging = "both"
+    kore.enforce_jti = False
+    kore.jtis_seen.clear()
     kore.extra_records.clear()
     kore.tokens_seen.clear()
     kore.requests = 0

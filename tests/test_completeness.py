@@ -36,7 +36,7 @@ def test_a_repeated_kore_page_fails_the_day_and_keeps_the_complete_load(kore, sa
     complete = _landed(kore, "kore__rawdata")
     assert complete == len(sandbox.kore.conversations(DAY, include_below_threshold=False)) > 7
 
-    sandbox.kore.repeat_first_page = True
+    sandbox.kore.paging = "neither"
     failures = kore.land(DAY, vendors=["kore"])
     assert [f.day for f in failures] == [DAY.isoformat()]
     assert "repeats an earlier page" in failures[0].reason

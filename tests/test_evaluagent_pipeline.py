@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 
 import pytest
@@ -283,3 +284,37 @@ def test_region_picks_the_documented_cluster() -> None:
     assert base_url_for("aus", "http://127.0.0.1:9/v1") == "http://127.0.0.1:9/v1"
     with pytest.raises(ValueError, match="EVALUAGENT_REGION"):
         base_url_for("mars", None)
+
+
+@pytest.mark.parametrize("paged", [False, True])
+def test_users_and_groups_whether_the_server_pages_them_or_not(sandbox, paged) -> None:
+    """The reference says only "Returns an array of users": a server that answers the whole
+    array to every request (ignoring `page[number]`, with no `meta` or `links`) and one that
+    pages like the evaluations list both give every user and group once."""
+    from pipeline.evaluagent.client import EvaluAgentClient
+    from pipeline.evaluagent.resources import EvaluAgentResource
+
+    sandbox.evaluagent.directory_paged = paged
+    ea = sandbox.evaluagent
+    client = EvaluAgentClient(
+        EvaluAgentResource(
+            access_key_id=ea.access_key_id,
+            secret_key=ea.secret_key,
+            base_url=sandbox.base_url(ea),
+            requests_per_minute=100_000,
+        )
+    )
+    try:
+        for pages, truth in (
+            (client.user_pages(lambda *_: None), ea.users()),
+            (client.group_pages(lambda *_: None), ea.groups()),
+        ):
+            landed = list(pages)
+            assert sum(page.records for page in landed) == len(truth)
+            ids = [r["id"] for page in landed for r in json.loads(page.body)["data"]]
+            assert sorted(ids) == sorted(r["id"] for r in truth)
+    finally:
+        client.close()
+    if not paged:
+        # One request for the list, one that shows page[number] is ignored.
+        assert ea.requests == {"users": 2, "groups": 2}

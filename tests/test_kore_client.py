@@ -14,7 +14,7 @@ from qa_sandbox.kore_bulk import BulkDay
 from pipeline.kore.client import PAGES_AHEAD, KoreClient, _classify, mint_jwt
 from pipeline.kore.models import RawdataIds
 from pipeline.kore.resources import KoreResource
-from pipeline.lib.http import AuthenticationError
+from pipeline.lib.http import AuthenticationError, RetryableError
 from pipeline.lib.pull.pages import SplitPage
 from pipeline.lib.pull.paging import IncompleteWindowError, PaginationError
 from pipeline.lib.windows import Window
@@ -66,13 +66,65 @@ def test_an_exact_multiple_stops_on_the_total_not_an_extra_empty_page(sandbox) -
 
 
 def test_a_server_that_repeats_page_one_fails_the_window_instead_of_looping(sandbox) -> None:
-    sandbox.kore.repeat_first_page = True
+    sandbox.kore.paging = "neither"
     pages = []
     with pytest.raises(IncompleteWindowError, match=r"page 2 .* repeats an earlier page"):
         pages.extend(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
     assert len(pages) == 1, "the second, repeated page is detected and not landed"
-    # Page 1 announced more pages, so up to PAGES_AHEAD of them were already on their way.
-    assert 2 <= sandbox.kore.requests <= 1 + PAGES_AHEAD
+    # Page 1 announced more pages, so up to PAGES_AHEAD of them were already on their way;
+    # then page 2 once more, by its offset.
+    assert 3 <= sandbox.kore.requests <= 2 + PAGES_AHEAD
+
+
+@pytest.mark.parametrize("paging", ["both", "offset", "page"])
+def test_every_way_of_combining_offset_and_page_walks_the_whole_window(sandbox, paging) -> None:
+    """Kore's reference marks `offset` required and `page` optional and says nothing of how
+    they combine: whichever the server honours, every record comes once."""
+    sandbox.kore.paging = paging
+    conversations = sandbox.kore.conversations(DAY, include_below_threshold=False)
+    pages = list(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
+    records = [json.loads(bytes(record)) for page in pages for record in page.split.records]
+    ids = [r.get("conversationId") or r.get("Conversation ID") for r in records]
+    assert sorted(ids) == sorted(c.conversation_id for c in conversations)
+    assert len(ids) == len(set(ids))
+    notes = [w for page in pages for w in page.warnings]
+    assert any("ignores `page`" in w for w in notes) == (paging == "offset")
+
+
+def test_every_request_carries_a_token_of_its_own(sandbox) -> None:
+    """With "Enforce JTI" on, a replayed `jti` is refused: concurrent pages and retries each
+    take a fresh token."""
+    sandbox.kore.enforce_jti = True
+    sandbox.kore.faults.script("500", "timeout", "503")
+    sandbox.kore.faults.timeout_seconds = 3.0
+    client = _client(sandbox, timeout_seconds=1.0)
+    truth = sandbox.kore.conversations(DAY, include_below_threshold=False)
+    pages = list(client.iter_pages(Window.for_day(DAY), _ignore))
+    assert sum(p.records for p in pages) == len(truth)
+    assert client.http.stats.retries >= 3
+    assert len(sandbox.kore.jtis_seen) == sandbox.kore.requests, "no token used twice"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "kind"),
+    [
+        (429, {"message": "slow down"}, "retry"),
+        (503, {"msg": "Service unavailable"}, "retry"),
+        (403, {"msg": "Forbidden"}, AuthenticationError),
+        (401, {}, AuthenticationError),
+        (400, {"code": 4002, "msg": "Invalid SDK credentials"}, AuthenticationError),
+        (400, {"msg": "Rate limit exceeded: 60 requests per minute"}, RetryableError),
+        (400, {"msg": "Invalid request: startDate"}, None),
+    ],
+)
+def test_errors_are_classified_by_status_first(status, body, kind) -> None:
+    error = _classify(httpx.Response(status), body, "rawdata page 1")
+    if kind == "retry":
+        assert error is None, "429 and 5xx take the shared rules: retried, Retry-After honoured"
+    elif kind is None:
+        assert error is None
+    else:
+        assert isinstance(error, kind)
 
 
 def test_the_hard_page_cap_fails_instead_of_truncating(sandbox) -> None:

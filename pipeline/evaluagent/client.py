@@ -147,10 +147,13 @@ class EvaluAgentClient:
         documented (DECISIONLOG, "Completeness"), so each signal is used where it is present:
         `meta` pages when they agree with `meta` total and page size (then the total must be
         what the walk found, or the load fails), else `links.next`, else an empty page. An
-        empty page always ends the walk; a page repeating an earlier one fails it."""
+        empty page always ends the walk; a page repeating an earlier one fails it, but one:
+        a first page with no paging signals whose second page repeats it is the whole list (a
+        server that ignores `page[number]`, as the reference allows for users and groups)."""
         repeats = RepeatGuard()
         number = 1
         seen = 0
+        unsignalled_first = False
         while True:
             check_page_cap(
                 "evaluagent", label, number, self.config.max_pages, "EVALUAGENT_MAX_PAGES"
@@ -169,11 +172,15 @@ class EvaluAgentClient:
                 JsonApiPage, response, vendor="evaluagent", what=what, on_invalid=on_invalid_body
             )
             if repeats.is_repeat(record_keys(page.data, resource_id)):
+                if number == 2 and unsignalled_first:
+                    return  # the first response was the whole list
                 raise IncompleteWindowError(
                     f"evaluagent {what} repeats an earlier page after {seen} records; "
                     "the window would be incomplete"
                 )
             seen += len(page.data)
+            if number == 1:
+                unsignalled_first = page.meta is None and page.links is None
             more, warnings = _more(page, number)
             if not more:
                 meta = page.pagination

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -44,9 +45,10 @@ log = logging.getLogger(__name__)
 KORE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Kore answers bad credentials with this body code, whatever the HTTP status.
 INVALID_CREDENTIALS_CODE = 4002
-TOKEN_RENEW_SECONDS = 50 * 60
 # Requests in flight at once while walking a window's pages.
 PAGES_AHEAD = 2
+# A minted token, wherever it shows (a vendor's error echoing it): three base64url parts.
+JWT_PATTERN = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
 
 
 def mint_jwt(client_id: str, client_secret: str) -> str:
@@ -59,20 +61,42 @@ def mint_jwt(client_id: str, client_secret: str) -> str:
     return jwt.encode(claims, client_secret, algorithm="HS256")
 
 
+class KoreJwt(httpx.Auth):
+    """A token of its own for every request Kore receives, retries and concurrent requests
+    included: an app with "Enforce JTI" refuses a `jti` it has seen, and minting is a local
+    HMAC, cheaper than any request."""
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        self._client_id = client_id
+        self._client_secret = client_secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["auth"] = mint_jwt(self._client_id, self._client_secret)
+        yield request
+
+
 def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
-    if not isinstance(body, dict):
-        return None
-    code = body.get("code") or (body.get("errors") or [{}])[0].get("code")
-    message = str(body.get("msg") or body.get("message") or "")
-    if code == INVALID_CREDENTIALS_CODE or response.status_code == 401:
+    """By HTTP status first, as for every vendor; then Kore's own body code, which it sends
+    with other statuses too; its words for a rate limit only where the status says nothing."""
+    status = response.status_code
+    fields = body if isinstance(body, dict) else {}
+    errors = fields.get("errors")
+    first_error = errors[0] if isinstance(errors, list) and errors else {}
+    code = fields.get("code") or (
+        first_error.get("code") if isinstance(first_error, dict) else None
+    )
+    message = str(fields.get("msg") or fields.get("message") or "")
+    if status in (401, 403) or code == INVALID_CREDENTIALS_CODE:
         return AuthenticationError(
-            f"{label}: Kore rejected the credentials (HTTP {response.status_code}, "
+            f"{label}: Kore rejected the credentials (HTTP {status}, "
             f"{message or 'no message'}): check KORE_CLIENT_ID and KORE_CLIENT_SECRET, and that "
             "the app is mapped to the Quality Management Analytics API scope",
-            status=response.status_code,
+            status=status,
         )
-    if "rate limit" in message.lower() or "per minute" in message.lower():
-        return RetryableError(f"{label}: Kore rate limit: {message}", status=response.status_code)
+    if status == 429 or status >= 500:
+        return None  # the shared rules: retried, Retry-After honoured
+    if status >= 400 and ("rate limit" in message.lower() or "per minute" in message.lower()):
+        return RetryableError(f"{label}: Kore rate limit: {message}", status=status)
     return None
 
 
@@ -81,9 +105,7 @@ class KoreClient:
 
     def __init__(self, config: KoreResource) -> None:
         self.config = config
-        self.redactor = Redactor([config.client_secret])
-        self._token: str | None = None
-        self._token_minted = 0.0
+        self.redactor = Redactor([config.client_secret], patterns=[JWT_PATTERN])
         self.http = VendorHttp(
             "kore",
             config.base_url,
@@ -95,6 +117,7 @@ class KoreClient:
                 "orgId": config.org_id,
                 "Content-Type": "application/json",
             },
+            auth=KoreJwt(config.client_id, config.client_secret),
             redactor=self.redactor,
             timeout=config.timeout_seconds,
             max_attempts=config.max_attempts,
@@ -109,34 +132,31 @@ class KoreClient:
     def close(self) -> None:
         self.http.close()
 
-    def _auth_header(self) -> dict[str, str]:
-        # One token per client, renewed well before its one-hour expiry.
-        if self._token is None or time.monotonic() - self._token_minted > TOKEN_RENEW_SECONDS:
-            self._token = mint_jwt(self.config.client_id, self.config.client_secret)
-            self._token_minted = time.monotonic()
-            self.redactor.add(self._token)
-        return {"auth": self._token}
-
-    def request_body(self, window: Window, page: int) -> dict[str, object]:
+    def request_body(self, window: Window, page: int, offset: int = 0) -> dict[str, object]:
         # Kore compares whole seconds and includes both ends: ask up to the window's last second.
         return {
             "startDate": window.start.strftime(KORE_DATE_FORMAT),
             "endDate": (window.end - timedelta(seconds=1)).strftime(KORE_DATE_FORMAT),
-            "offset": 0,
+            "offset": offset,
             "page": page,
             "limit": self.config.page_size,
             "include_below_threshold": self.config.include_below_threshold,
         }
 
     def _fetch_page(
-        self, window: Window, page_number: int, on_invalid_body: InvalidBodyHook
+        self, window: Window, page_number: int, on_invalid_body: InvalidBodyHook, offset: int = -1
     ) -> tuple[dict[str, object], JsonResponse]:
-        body = self.request_body(window, page_number)
+        """Page `page_number` of the window: by `page` (offset 0), or, with `offset` given,
+        as the records from that offset (page 1)."""
+        body = (
+            self.request_body(window, page_number)
+            if offset < 0
+            else self.request_body(window, 1, offset)
+        )
         response = self.http.request_json(
             "POST",
             self.path,
             json_body=body,
-            headers=self._auth_header(),
             what=self._what(window, page_number),
             on_invalid_body=on_invalid_body,
             expect=RawdataIds,
@@ -178,43 +198,67 @@ class KoreClient:
         Kore's signals, and how far each is trusted (DECISIONLOG, "Completeness"):
         - the end is `hasMore` false; without `hasMore`, `totalPages` reached; without
           either, an empty or short page. An empty page always ends the walk;
-        - a page repeating an earlier one (a server ignoring `page`) fails the load;
         - a short page that is not the last is not an end (the server may cap the page size);
         - `totalResults` is not trusted (Kore's own sample announces 21 records, one page and
           no more with 4 records): when it, or `totalPages`, disagrees with the walk, the
           load log says so.
 
-        Requests run ahead on worker threads, so Kore prepares the next pages while this one
-        is checked and spooled: up to PAGES_AHEAD of the pages the last page announced
-        (`totalPages`), or only the next one when it announced no total. Only announced pages
-        are requested: a clean window still takes exactly one request per page."""
+        Kore's reference marks `offset` required and `page` optional, and does not say how
+        they combine. The walk asks by `page` (offset 0); if page 2 repeats page 1, the server
+        honours `offset` alone, and the rest of the window is asked by `offset` (the records
+        seen so far), which the load log says. A repeat in that walk too fails the load.
+
+        By `page`, requests run ahead on worker threads, so Kore prepares the next pages while
+        this one is checked and spooled: up to PAGES_AHEAD of the pages the last page
+        announced (`totalPages`), or only the next one when it announced no total. Only
+        announced pages are requested: a clean window still takes exactly one request per
+        page. By `offset` each request waits for the page before it, which says the offset."""
         repeats = RepeatGuard()
         records_seen = 0
         page_number = 1
+        by_offset = False
+        notes: list[str] = []
         label = f"rawdata {window.label}"
         ahead = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="kore-next-page")
         pending: dict[int, Future[tuple[dict[str, object], JsonResponse]]] = {}
 
         def request(number: int) -> None:
-            if number not in pending and number <= self.config.max_pages:
-                pending[number] = ahead.submit(self._fetch_page, window, number, on_invalid_body)
+            if by_offset or number in pending or number > self.config.max_pages:
+                return
+            pending[number] = ahead.submit(self._fetch_page, window, number, on_invalid_body)
 
         try:
             while True:
                 check_page_cap("kore", label, page_number, self.config.max_pages, "KORE_MAX_PAGES")
-                request(page_number)
-                body, response = pending.pop(page_number).result()
+                if by_offset:
+                    body, response = self._fetch_page(
+                        window, page_number, on_invalid_body, offset=records_seen
+                    )
+                else:
+                    request(page_number)
+                    body, response = pending.pop(page_number).result()
                 what = self._what(window, page_number)
                 envelope, keys, bad, split = self._read_page(response, what, on_invalid_body)
                 if repeats.is_repeat(keys):
+                    if not by_offset and page_number == 2:
+                        # `page` is ignored: the same page again, asked by its offset now.
+                        by_offset = True
+                        pending.clear()
+                        notes.append(
+                            f"kore {label}: the server ignores `page`; the window was walked "
+                            "by `offset`"
+                        )
+                        continue
                     raise IncompleteWindowError(
-                        f"kore {what} repeats an earlier page (the server ignored `page`) "
-                        f"after {records_seen} records; the window would be incomplete"
+                        f"kore {what} repeats an earlier page (the server ignored "
+                        f"`{'offset' if by_offset else 'page'}`) after {records_seen} records; "
+                        "the window would be incomplete"
                     )
                 records_seen += len(keys)
                 more, warnings = self._more(envelope, len(keys), page_number)
                 if not more:
                     warnings += self._disagreements(envelope, records_seen, page_number, label)
+                    warnings += notes
                 else:
                     announced = envelope.total_pages or page_number + 1
                     for number in range(

@@ -98,6 +98,10 @@ class EvaluAgentSandbox:
     # Paging quirks: pages without `links`, and a `meta` total above the rows served.
     omit_links: bool = False
     extra_total: int = 0
+    # Users and groups: the reference says only "Returns an array of users": the whole array
+    # on every request, `page[number]` ignored, no `meta` or `links` (the default), or paged
+    # like the evaluations list.
+    directory_paged: bool = False
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
     _last_credential: str = ""
@@ -141,6 +145,7 @@ class EvaluAgentSandbox:
             self.token_requests = 0
             self.omit_links = False
             self.extra_total = 0
+            self.directory_paged = False
             self.echo_credentials = False
             self._limits.clear()
         self.faults.reset()
@@ -468,12 +473,17 @@ class EvaluAgentSandbox:
     async def list_users(self, request: Request) -> Response:
         if (denied := self._check(request, "users")) is not None:
             return denied
-        return await self._reply(self._page(request, self.users()))
+        return await self._reply(self._directory(request, self.users()))
 
     async def list_groups(self, request: Request) -> Response:
         if (denied := self._check(request, "groups")) is not None:
             return denied
-        return await self._reply(self._page(request, self.groups()))
+        return await self._reply(self._directory(request, self.groups()))
+
+    def _directory(self, request: Request, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.directory_paged:
+            return self._page(request, rows)
+        return {"data": [self.odd.record(r) for r in rows]}
 
     async def conversations(self, request: Request) -> Response:
         if (denied := self._check(request, "conversations")) is not None:

@@ -240,7 +240,13 @@ class KoreSandbox:
     faults: FaultInjector = field(default_factory=FaultInjector)
     odd: OddValues = field(default_factory=OddValues)
     limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(60, 60.0))
-    repeat_first_page: bool = False
+    # How `offset` and `page` combine, which Kore's reference leaves open: both (skip
+    # `offset + (page - 1) * limit`, the default), `offset` alone, `page` alone, or neither
+    # (page 1 whatever is asked: a broken server).
+    paging: str = "both"
+    # The app's "Enforce JTI": a token must carry a `jti`, and one seen before is refused.
+    enforce_jti: bool = False
+    jtis_seen: set[str] = field(default_factory=set)
     extra_records: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
     tokens_seen: set[str] = field(default_factory=set)
     requests: int = 0
@@ -299,6 +305,12 @@ class KoreSandbox:
             claims = jwt.decode(token, self.client_secret, algorithms=["HS256"])
         except jwt.PyJWTError:
             return False
+        if self.enforce_jti:
+            jti = claims.get("jti")
+            with self._lock:
+                if not jti or jti in self.jtis_seen:
+                    return False
+                self.jtis_seen.add(jti)
         return (
             claims.get("appId") == self.client_id
             and request.headers.get("accountId") == self.account_id
@@ -353,8 +365,12 @@ class KoreSandbox:
                     matches.append(conv)
             matches.extend(self.extra_records.get(day, []))
             day += timedelta(days=1)
-        if self.repeat_first_page:
+        if self.paging not in ("both", "offset", "page"):
+            offset, page = 0, 1
+        elif self.paging == "offset":
             page = 1
+        elif self.paging == "page":
+            offset = 0
         skip = offset + (page - 1) * limit
         chunk = [
             self.odd.record(render(item) if isinstance(item, Conversation) else item)
@@ -363,7 +379,7 @@ class KoreSandbox:
         payload = {
             "results": chunk,
             "totalResults": len(matches),
-            "hasMore": True if self.repeat_first_page else skip + limit < len(matches),
+            "hasMore": True if self.paging == "neither" else skip + limit < len(matches),
             "totalPages": math.ceil(len(matches) / limit),
         }
         good = self.odd.body(json.dumps(payload).encode())
