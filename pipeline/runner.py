@@ -119,7 +119,7 @@ def _unfinished(vendors: Sequence[Vendor]) -> list[Vendor]:
         if any(
             n
             for (name, status), n in counts.items()
-            if name == v.name and status not in ledger.NOT_POLLED
+            if name == v.name and status in ledger.polled(v.in_progress)
         )
     ]
 

@@ -16,9 +16,10 @@ import duckdb
 
 from pipeline.lib.raw_schema import LOAD_LOG, QUARANTINE
 from pipeline.lib.receive.journal import Journal
-from pipeline.lib.submit.ledger import LEDGER, NOT_POLLED, TIMED_OUT_LIKE
+from pipeline.lib.submit.ledger import LEDGER, TIMED_OUT_LIKE, polled, unknown_words
 from pipeline.lib.warehouse import WarehouseLockTimeout, read_only
 from pipeline.lib.windows import SNAPSHOT
+from pipeline.vendors import VENDORS
 
 # How long `status` waits for a run to release the warehouse before saying so.
 READ_WAIT_SECONDS = 10.0
@@ -51,6 +52,8 @@ class VendorStatus:
     in_doubt: int = 0
     overdue: int = 0
     waiting_deliveries: int = 0
+    # Statuses the vendor ended submissions with that it does not document (kept as received).
+    unknown_statuses: dict[str, int] = field(default_factory=dict)
     schedules: list[dict[str, object]] = field(default_factory=list)
     next_run_at: str | None = None
 
@@ -161,13 +164,23 @@ def _fill(conn: duckdb.DuckDBPyConnection, tables: set[str], status: VendorStatu
             [vendor],
         ).fetchone()
     if LEDGER in tables:
+        in_progress = next((v.in_progress for v in VENDORS if v.name == vendor), ())
         status.pending, status.in_doubt, status.overdue = conn.execute(
-            f"select count(*) filter (where status not in (select unnest(?::varchar[]))), "
+            f"select count(*) filter (where status in (select unnest(?::varchar[]))), "
             f"count(*) filter (where status = 'in_doubt'), "
             f"count(*) filter (where status = 'failed' and reason like ?) "
             f"from {LEDGER} where vendor = ?",
-            [list(NOT_POLLED), TIMED_OUT_LIKE, vendor],
+            [polled(in_progress), TIMED_OUT_LIKE, vendor],
         ).fetchone()
+        words = dict(
+            conn.execute(
+                f"select status, count(*) from {LEDGER} where vendor = ? group by all",
+                [vendor],
+            ).fetchall()
+        )
+        status.unknown_statuses = {
+            word: words[word] for word in sorted(unknown_words(words, in_progress))
+        }
 
 
 COLUMNS = (
@@ -211,6 +224,13 @@ def render_table(statuses: Sequence[VendorStatus]) -> str:
                 ]
             )
         )
+    for s in statuses:
+        if s.unknown_statuses:
+            words = ", ".join(f"{word!r} ({n})" for word, n in s.unknown_statuses.items())
+            lines.append(
+                f"{s.vendor}: submissions ended with statuses {s.vendor} does not document: "
+                f"{words}; taken as final, kept as received"
+            )
     lines += [
         "",
         "configured: its variables are set here; rows that day: rows landed for the last "

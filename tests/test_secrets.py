@@ -57,7 +57,7 @@ def _secrets(sandbox, env: dict[str, str]) -> dict[str, str]:
     }
     # The signatures of the callback URLs, made from the webhook secret.
     for number, request in enumerate(sandbox.exotel.requests):
-        found[f"Exotel callback signature {number}"] = request["callback_url"].rsplit("sig=")[-1]
+        found[f"Exotel callback signature {number}"] = request["callback_url"].rsplit("/")[-1]
     for number, token in enumerate(t for t in sandbox.kore.tokens_seen if t):
         found[f"Kore JWT {number}"] = token
     return found

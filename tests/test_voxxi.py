@@ -217,9 +217,8 @@ def test_a_local_recording_is_uploaded_through_a_presigned_url(voxxi, sandbox) -
     assert created["audio_url"].startswith("https://storage.voxxi.example/")
 
 
-def test_polling_goes_on_over_runs_until_a_final_word(voxxi, sandbox) -> None:
+def test_polling_goes_on_while_voxxi_says_it_is_working(voxxi, sandbox) -> None:
     sandbox.voxxi.polls_to_finish = 4
-    sandbox.voxxi.in_progress_status = "transcribing"  # a word Voxxi never documented
     # The call's id is new each time: no random failure (one in nine) for this one.
     sandbox.voxxi.fail_one_in = 0
     row = {
@@ -233,12 +232,57 @@ def test_polling_goes_on_over_runs_until_a_final_word(voxxi, sandbox) -> None:
         result = _sync(voxxi)
         (status,) = (s[0] for s in _ledger(voxxi).values())
         statuses.append(status)
-    assert statuses == ["processing", "transcribing", "transcribing", "transcribing", "completed"]
+    # `processing` (the create's answer) and `pending` (the analysis sample) are Voxxi's
+    # documented words for work in progress.
+    assert statuses == ["processing", "pending", "pending", "pending", "completed"]
     became = _metadata(result, "raw__voxxi__call_analyses")
     assert became["became_completed"] == 1 and became["polled"] == 1
     # Each new word of the analysis was kept as received; unchanged answers were not.
     versions = voxxi.scalar("select count(*) from raw.voxxi__call_analyses")
-    assert versions == 3  # processing, transcribing, completed
+    assert versions == 3  # processing, pending, completed
+
+
+def test_an_undocumented_final_word_ends_polling_kept_and_reported(voxxi, sandbox) -> None:
+    """Voxxi's documents show no final status. Whatever words it ends a call with (here
+    `done`, and `error` with its reason in `reason`), polling ends at the first one, the word
+    is kept as received, said once in the run and shown by `status`, and the finished
+    analysis is an evaluation."""
+    sandbox.voxxi.done_status, sandbox.voxxi.failed_status = "Done", "ERROR"
+    sandbox.voxxi.failure_field = "reason"
+    sandbox.voxxi.fail_one_in = 0
+    rows = [
+        {
+            "audio_url": f"https://rec.example.com/{name}.wav",
+            "memberId": _member(sandbox, 0),
+            "categoryId": "cat_sales",
+        }
+        for name in ("good", "will-fail")
+    ]
+    (_inbox() / "calls.ndjson").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = [_sync(voxxi) for _ in range(4)]
+    ledger = {
+        row[0]: row[1:]
+        for row in voxxi.query(
+            "select payload ->> 'audio_url', status, reason from raw.submissions"
+        )
+    }
+    assert ledger["https://rec.example.com/good.wav"] == ("done", None)
+    assert ledger["https://rec.example.com/will-fail.wav"] == (
+        "error",
+        "Recording could not be ingested",
+    )
+    polls = sandbox.voxxi.requests["analysis"]
+    _sync(voxxi)
+    assert sandbox.voxxi.requests["analysis"] == polls, "nothing polled after the final word"
+    reported = [
+        _metadata(r, "raw__voxxi__call_analyses").get("ended_with_unknown_status", 0)
+        for r in results
+    ]
+    assert sum(reported) == 2 and reported.count(0) == 3, "said once, in the run it happened"
+    status = subprocess.run([CLI, "status"], capture_output=True, text=True).stdout
+    assert "'done' (1)" in status and "'error' (1)" in status
+    assert voxxi.run(DAY, vendors=["voxxi"]) == []
+    assert voxxi.scalar("select count(*) from marts.fct_evaluation where vendor = 'voxxi'") == 1
 
 
 def test_a_call_that_never_finishes_fails_after_the_result_timeout(

@@ -4,6 +4,7 @@ from an inbox folder."""
 from pipeline.cqa.assets import ANALYSES, ENDPOINTS
 from pipeline.cqa.definitions import DAILY_JOB, PUSH_JOB, cqa_definitions
 from pipeline.cqa.resources import CqaResource
+from pipeline.cqa.submit import IN_PROGRESS
 from pipeline.lib.vendor import Vendor
 
 VENDOR = Vendor(
@@ -15,4 +16,5 @@ VENDOR = Vendor(
     daily_job=DAILY_JOB,
     once_job=PUSH_JOB,
     freshness=ANALYSES,
+    in_progress=IN_PROGRESS,
 )

@@ -16,7 +16,8 @@ from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
 
 BATCH_SIZE = 100  # CQA's batch ingest takes 1 to 100 interactions
-IN_PROGRESS = ("submitted", "queued", "processing")
+# CQA's words for an interaction it is still working on (its batch job is `pending`).
+IN_PROGRESS = ("queued", "processing", "pending")
 
 
 def _refusal(error: dict[str, Any]) -> Update | None:
@@ -51,6 +52,7 @@ class CqaSubmitter:
     vendor: str = "cqa"
     endpoint: str = "push"
     batch_size: int = BATCH_SIZE
+    in_progress: tuple[str, ...] = IN_PROGRESS
     result_timeout: timedelta | None = None
     # CQA's results are its analyses, pulled by day (pipeline/cqa/assets.py).
     results: Endpoint | None = None

@@ -4,6 +4,7 @@ received by webhook."""
 from pipeline.exotel.assets import ENDPOINTS
 from pipeline.exotel.definitions import SYNC_JOB, exotel_definitions
 from pipeline.exotel.resources import ExotelResource
+from pipeline.exotel.submit import IN_PROGRESS
 from pipeline.exotel.webhooks import webhook_source
 from pipeline.lib.vendor import Vendor
 
@@ -15,4 +16,5 @@ VENDOR = Vendor(
     definitions=exotel_definitions,
     once_job=SYNC_JOB,
     webhook=webhook_source,
+    in_progress=IN_PROGRESS,
 )

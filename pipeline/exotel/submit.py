@@ -15,6 +15,8 @@ from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
 
 REQUESTS = "requests"
+# Its answer to a request says `queued`; the end comes by webhook.
+IN_PROGRESS = ("queued",)
 
 
 @dataclass
@@ -24,6 +26,7 @@ class ExotelSubmitter:
     vendor: str = "exotel"
     endpoint: str = REQUESTS
     batch_size: int = 1  # one call per request
+    in_progress: tuple[str, ...] = IN_PROGRESS
     # The results are deliveries, landed from the receiver's journal, not answers polled.
     results: Endpoint | None = None
 

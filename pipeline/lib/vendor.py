@@ -162,6 +162,8 @@ class Vendor:
     once_job: str | None = None
     freshness: Endpoint | None = None
     webhook: Callable[[Mapping[str, str]], WebhookSource | None] | None = None
+    # For a vendor we submit to: its own words for work in progress, polled again.
+    in_progress: tuple[str, ...] = ()
 
     def is_enabled(self, env: Mapping[str, str] | None = None) -> bool:
         """True when every required variable is set, False when none is; raises

@@ -3,6 +3,7 @@
 from pipeline.lib.vendor import Vendor
 from pipeline.voxxi.assets import ENDPOINTS
 from pipeline.voxxi.definitions import SYNC_JOB, voxxi_definitions
+from pipeline.voxxi.models import IN_PROGRESS
 from pipeline.voxxi.resources import VoxxiResource
 
 VENDOR = Vendor(
@@ -12,4 +13,5 @@ VENDOR = Vendor(
     endpoints=ENDPOINTS,
     definitions=voxxi_definitions,
     once_job=SYNC_JOB,
+    in_progress=IN_PROGRESS,
 )

@@ -15,9 +15,10 @@ from pipeline.lib.submit.flow import RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import Submission
 
-# Statuses after which a call changes no more. Voxxi documents `processing` and `pending`
-# only; any other name is taken as work in progress until the result timeout.
-FINAL = ("completed", "failed")
+# Voxxi's words for a call it is still analysing: its documents show `processing` (the
+# create's answer) and `pending` (the analysis sample), and nothing of the end. Any other
+# word ends the polling and is kept as received; a word not known to be final is reported.
+IN_PROGRESS = ("processing", "pending", "queued")
 
 
 class _Created(BaseModel):

@@ -14,9 +14,10 @@ from pipeline.lib.submit.flow import NotSent, RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
 from pipeline.voxxi.client import VoxxiClient
-from pipeline.voxxi.models import local_recording, read_row
+from pipeline.voxxi.models import IN_PROGRESS, local_recording, read_row
 
 CALLS = "calls"
+REASON_FIELDS = ("failureReason", "failure_reason", "reason", "error", "errorMessage", "message")
 
 
 @dataclass
@@ -29,6 +30,7 @@ class VoxxiSubmitter:
     vendor: str = "voxxi"
     endpoint: str = CALLS
     batch_size: int = 1  # Voxxi creates one call per request
+    in_progress: tuple[str, ...] = IN_PROGRESS
 
     def read_row(self, row: InboxRow) -> Submission:
         return read_row(row, self.recordings)
@@ -64,9 +66,13 @@ class VoxxiSubmitter:
                     continue
                 raise
             data = response.data.get("data") or {}
-            status = str(data.get("status") or "unknown").lower()
+            if not isinstance(data, dict) or not str(data.get("status") or "").strip():
+                # No word at all is no news: asked again next time.
+                continue
+            status = str(data["status"]).strip().lower()
             metadata = data.get("metadata") or {}
-            reason = data.get("failureReason") or data.get("error") or data.get("message")
+            # Voxxi's documents name no field for why a call failed: the likely ones, in turn.
+            reason = next((data[f] for f in REASON_FIELDS if data.get(f)), None)
             yield Update(
                 item.key,
                 status,

@@ -69,6 +69,12 @@ class VoxxiSandbox:
     # (`pending` in its sample; the pipeline must not take an unknown word for an end).
     polls_to_finish: int = 2
     in_progress_status: str = "pending"
+    # Voxxi documents no final status: its words for a call analysed and for one that failed
+    # (and the field with the reason), here `completed`, `failed`, `failureReason` unless a
+    # test says otherwise.
+    done_status: str = "completed"
+    failed_status: str = "failed"
+    failure_field: str = "failureReason"
     # One call in this many fails at random (0: none); a call whose audio URL says "fail"
     # always does. A test that needs its call to complete sets 0.
     fail_one_in: int = 9
@@ -118,6 +124,9 @@ class VoxxiSandbox:
             self.requests.clear()
         self.polls_to_finish = 2
         self.in_progress_status = "pending"
+        self.done_status = "completed"
+        self.failed_status = "failed"
+        self.failure_field = "failureReason"
         self.fail_one_in = 9
         self.old_error_shape = False
         self.echo_credentials = False
@@ -189,19 +198,19 @@ class VoxxiSandbox:
         finished = call.polls > self.polls_to_finish
         status = "processing" if call.polls == 1 else self.in_progress_status
         if finished:
-            status = "failed" if self._fails(call) else "completed"
+            status = self.failed_status if self._fails(call) else self.done_status
         # updatedAt moves when the analysis moves on, not at every look at it.
         steps = 0 if call.polls <= 1 else (2 if finished else 1)
         updated = call.created + timedelta(minutes=steps)
         data: dict[str, Any] = {
             "callId": call.call_id,
             "status": status,
-            "analysis": self._analysis(call) if status == "completed" else None,
+            "analysis": self._analysis(call) if status == self.done_status else None,
             "metadata": {
                 "date": call.body.get("date"),
                 "duration": 60 + stable_int("voxxi-duration", call.call_id) % 900,
                 "summary": "Customer called about a double charge; refund promised."
-                if status == "completed"
+                if status == self.done_status
                 else None,
                 "audioUrl": call.body["audio_url"],
                 "udfs": call.body.get("udfs") or {},
@@ -209,8 +218,8 @@ class VoxxiSandbox:
                 "updatedAt": _iso(updated),
             },
         }
-        if status == "failed":
-            data["failureReason"] = "Recording could not be ingested"
+        if status == self.failed_status:
+            data[self.failure_field] = "Recording could not be ingested"
         return data
 
     def demo_inbox(self, folder: Path, days: list[date]) -> dict[str, str]:

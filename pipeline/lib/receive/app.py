@@ -1,12 +1,13 @@
-"""The webhook receiver: Starlette on uvicorn, `POST /webhooks/{vendor}` and `GET /healthz`.
+"""The webhook receiver: Starlette on uvicorn, `POST /webhooks/{vendor}/{ref}/{sig}` (and the
+older `POST /webhooks/{vendor}?ref=...&sig=...`) and `GET /healthz`.
 
 In order, for each delivery: the vendor's authentication (before a byte of the body is
 read; a refused delivery stores nothing), the size bound (413 from `Content-Length`, or as
 soon as the body passes it) and the time bound (408 for a body slow to arrive), then the
 journal's commit, and only then 2xx. A delivery that is authentic but unreadable is kept in
 the journal as it came, with the reason, and answered 200: a retry would post the same.
-Uvicorn's own access log is off, since it prints query strings and ours carry signatures:
-this module logs each request with its path alone.
+Uvicorn's own access log is off, since it prints query strings and ours carried signatures:
+this module logs each request with its path alone, the signature in it masked.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from pipeline.lib.receive.callback import Unauthenticated
+from pipeline.lib.receive.callback import SIGNATURE_PATTERN, Unauthenticated
 from pipeline.lib.receive.journal import Delivery, Journal
 from pipeline.lib.receive.source import UnreadableDelivery, WebhookSource, parse_body
 
@@ -123,8 +124,11 @@ def receiver_app(
         source = sources.get(vendor)
         if source is None:
             return JSONResponse({"error": f"no webhook is configured for {vendor!r}"}, 404)
+        # The signed reference is in the path (`/<ref>/<sig>`), or in the query of the URLs
+        # signed before the path form.
+        signed = {**request.query_params, **request.path_params}
         try:
-            reference = source.authenticate(request.query_params)
+            reference = source.authenticate(signed)
         except Unauthenticated as exc:
             log.warning("%s: delivery refused: %s", vendor, exc.reason)
             return JSONResponse({"error": exc.reason}, exc.status)
@@ -171,6 +175,7 @@ def receiver_app(
     app = Starlette(
         routes=[
             Route("/webhooks/{vendor}", webhook, methods=["POST"]),
+            Route("/webhooks/{vendor}/{ref}/{sig}", webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ]
     )
@@ -211,7 +216,8 @@ class AccessLog:
                 "%s %s %s %d %dB %.0fms",
                 client[0],
                 scope["method"],
-                scope["path"],
+                # The path carries each delivery's signature: masked, as the query is left out.
+                SIGNATURE_PATTERN.sub("***", scope["path"]),
                 status,
                 received,
                 (time.perf_counter() - started) * 1000,

@@ -5,6 +5,10 @@ carries. Each request gets its own URL: our reference for the request, and an HM
 keyed by the vendor's webhook secret. The receiver recomputes the HMAC and compares it in
 constant time, so a delivery is authentic for the one request it names, and a URL that
 leaks (in a vendor's logs, say) opens nothing else. The secret itself never leaves us.
+
+Both go in the URL's path (`<base>/<reference>/<signature>`): a vendor may drop a callback
+URL's query string, and nothing documents that it keeps one. URLs signed before in the query
+(`?ref=...&sig=...`) are still accepted.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 REFERENCE = "ref"
 SIGNATURE = "sig"
-# A signature wherever it shows (a vendor's error echoing the callback URL), for `Redactor`.
-SIGNATURE_PATTERN = re.compile(rf"(?<=[?&]{SIGNATURE}=)[0-9a-fA-F]+")
+# A signature wherever it shows (a vendor's error echoing the callback URL, a log line): in a
+# query (`sig=<hex>`) or as a path's last segment (64 hex digits after `/<reference>/`).
+SIGNATURE_PATTERN = re.compile(
+    rf"(?<=[?&]{SIGNATURE}=)[0-9a-fA-F]+|(?<=/)[0-9a-fA-F]{{64}}(?=$|[?#/\s\"'])"
+)
 
 
 class Unauthenticated(Exception):
@@ -46,7 +53,13 @@ class SignedCallback:
 
     def url(self, base: str, reference: str) -> str:
         """`base` (the public URL of the receiver's endpoint) with the reference and its
-        signature added to whatever query it has."""
+        signature as two more segments of its path; its query is kept as it is."""
+        parts = urlsplit(base)
+        path = f"{parts.path.rstrip('/')}/{quote(reference, safe='')}/{self.signature(reference)}"
+        return urlunsplit(parts._replace(path=path))
+
+    def query_url(self, base: str, reference: str) -> str:
+        """The older form, reference and signature in the query: still accepted."""
         parts = urlsplit(base)
         query = [
             (name, value)
@@ -57,7 +70,8 @@ class SignedCallback:
         return urlunsplit(parts._replace(query=urlencode(query)))
 
     def verify(self, params: Mapping[str, str]) -> str:
-        """The reference a delivery's URL carries, once its signature is checked."""
+        """The reference a delivery's URL carries (`ref` and `sig`, from its path or its
+        query), once its signature is checked."""
         reference, signature = params.get(REFERENCE), params.get(SIGNATURE)
         if not reference or not signature:
             raise Unauthenticated("no signature in the callback URL", 401)

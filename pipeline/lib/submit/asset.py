@@ -71,7 +71,7 @@ def run_submissions(
     else:
         counts = run.poll()
     for problem in run.problems:
-        context.log.warning(f"{submitter.vendor}: {problem}; left for the next run")
+        context.log.warning(f"{submitter.vendor}: {problem}")
     # The table this asset writes: the ledger when it submits, else the answers it keeps.
     table = ledger.LEDGER if submit or submitter.results is None else submitter.results.table
     with warehouse.get_connection() as conn:

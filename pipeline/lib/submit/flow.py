@@ -68,6 +68,10 @@ class Submitter(Protocol):
     endpoint: str
     # Submissions per request.
     batch_size: int
+    # The vendor's own words for work in progress (lower case): these are polled again; any
+    # other word it says ends the polling, kept as received (and an undocumented one is
+    # reported).
+    in_progress: tuple[str, ...]
     # A submission unfinished this long after it was sent becomes `failed`; None: never.
     result_timeout: timedelta | None
     # Where the answers polled are kept as received (`Endpoint.results`); None: not kept.
@@ -342,7 +346,7 @@ class SubmissionRun:
                 with self.connect() as conn:
                     ledger.release(conn, self.vendor, keys, str(exc))
                 self.counts["not_sent"] += len(batch)
-                self.problems.append(str(exc))
+                self.problems.append(f"{exc}; it waits, unsent, for the next run")
                 continue
             except BaseException as exc:
                 # Refused before it was read (credentials, a limit that never cleared): the
@@ -356,8 +360,9 @@ class SubmissionRun:
     # --- polling ----------------------------------------------------------------------------
 
     def _poll(self) -> None:
+        in_progress = self.submitter.in_progress
         with self.connect() as conn:
-            items = ledger.unfinished(conn, self.vendor)
+            items = ledger.unfinished(conn, self.vendor, in_progress)
         timeout = self.submitter.result_timeout
         if timeout is not None:
             cutoff = utc_now() - timeout
@@ -370,9 +375,21 @@ class SubmissionRun:
             items = [i for i in items if i not in overdue]
         if items:
             self.counts["polled"] += len(items)
-            self._apply(list(self.submitter.poll(items)))
+            updates = list(self.submitter.poll(items))
+            self._apply(updates)
+            self._report_unknown_words(updates)
         with self.connect() as conn:
-            self.counts["pending"] = len(ledger.unfinished(conn, self.vendor))
+            self.counts["pending"] = len(ledger.unfinished(conn, self.vendor, in_progress))
+
+    def _report_unknown_words(self, updates: list[Update]) -> None:
+        """Once per word and run: a status the vendor does not document ended the polling."""
+        words = Counter(u.status for u in updates)
+        for word in sorted(ledger.unknown_words(words, self.submitter.in_progress)):
+            self.counts["ended_with_unknown_status"] += words[word]
+            self.problems.append(
+                f"{words[word]} submissions ended with {word!r}, a status {self.vendor} does "
+                "not document: taken as final and kept as received (see `qa-warehouse status`)"
+            )
 
     def _apply(self, updates: list[Update], *, submitted: bool = False) -> None:
         """Record what the vendor said. Counted as `submitted`, `rejected_by_vendor` or

@@ -20,7 +20,7 @@ is sent again only when someone asks (`resubmit`). Statuses:
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,10 +42,22 @@ def timed_out_reason(hours: float) -> str:
 
 
 FINAL = ("completed", "failed", "duplicate")
-# Statuses the poll leaves alone: not yet sent, or sent with an outcome nobody knows.
-NOT_POLLED = ("rejected", "unsent", "sending", "in_doubt", "resubmit", *FINAL)
+# The ledger's own words, before the vendor says anything of a submission.
+OURS = ("rejected", "unsent", "sending", "in_doubt", "resubmit", "submitted")
 # What the next run sends.
 TO_SEND = ("unsent", "resubmit")
+
+
+def polled(in_progress: Sequence[str]) -> list[str]:
+    """The statuses polled again: accepted and not heard of since (`submitted`), and the
+    vendor's own words for work in progress. Any other word a vendor says ends the polling."""
+    return ["submitted", *in_progress]
+
+
+def unknown_words(statuses: Iterable[str], in_progress: Sequence[str]) -> set[str]:
+    """Statuses a vendor said that are neither its documented work in progress nor a final
+    word we know: taken as final, kept as received, and reported."""
+    return set(statuses) - {*OURS, *FINAL, *in_progress}
 
 
 @dataclass(frozen=True)
@@ -335,12 +347,14 @@ def _items(conn: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> li
     ]
 
 
-def unfinished(conn: duckdb.DuckDBPyConnection, vendor: str) -> list[LedgerItem]:
-    """Submissions the vendor has not finished: every status but the ones the poll leaves."""
+def unfinished(
+    conn: duckdb.DuckDBPyConnection, vendor: str, in_progress: Sequence[str]
+) -> list[LedgerItem]:
+    """Submissions the vendor is still working on (`polled`)."""
     return _items(
         conn,
-        "vendor = ? and status not in (select unnest(?::varchar[]))",
-        [vendor, list(NOT_POLLED)],
+        "vendor = ? and status in (select unnest(?::varchar[]))",
+        [vendor, polled(in_progress)],
     )
 
 

@@ -3,7 +3,7 @@
 with submissions as (
     select * from {{ ref('stg_voxxi__submissions') }}
     -- Never created at Voxxi: refused, or not sent yet.
-    where submission_status not in ('rejected', 'sending', 'resubmit', 'in_doubt')
+    where submission_status not in ('rejected', 'unsent', 'sending', 'resubmit', 'in_doubt')
 ),
 
 calls as (

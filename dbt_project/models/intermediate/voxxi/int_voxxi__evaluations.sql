@@ -1,5 +1,8 @@
--- A completed Voxxi analysis is an AI evaluation. Its maximum is the sum of its sections'
--- totals (criteria answered N/A are not in them), so score_pct = 100 x score / maximum.
+-- A finished Voxxi analysis with a score is an AI evaluation, whatever word Voxxi ends it
+-- with: its documents name no final status (`completed` here; any word that is not work in
+-- progress ends the polling, pipeline/voxxi/models.py). Its maximum is the sum of its
+-- sections' totals (criteria answered N/A are not in them), so score_pct = 100 x score /
+-- maximum.
 with totals as (
     select call_id, sum(total_score) as max_score
     from {{ ref('stg_voxxi__sections') }}
@@ -23,4 +26,5 @@ select
     false as is_fatal
 from {{ ref('int_voxxi__calls') }} as calls
 left join totals using (call_id)
-where calls.status = 'completed'
+where calls.score is not null
+    and calls.status not in ('submitted', 'processing', 'pending', 'queued')
