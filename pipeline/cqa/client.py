@@ -5,8 +5,9 @@ interaction detail."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -35,7 +36,7 @@ from pipeline.lib.pull.paging import (
     records_without_key,
 )
 from pipeline.lib.redaction import Redactor
-from pipeline.lib.windows import Window
+from pipeline.lib.windows import Window, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,10 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
 
 
 class CqaClient:
-    def __init__(self, config: CqaResource) -> None:
+    def __init__(self, config: CqaResource, now: Callable[[], datetime] = utc_now) -> None:
         self.config = config
+        # Whether a window is still open (it may gain analyses while it is walked).
+        self._now = now
         self.redactor = Redactor([config.api_key])
         common = {
             "headers": {"X-API-Key": config.api_key, "Content-Type": "application/json"},
@@ -213,7 +216,40 @@ class CqaClient:
             yield from self.analysis_pages(Window(window.start, middle), on_invalid_body)
             yield from self.analysis_pages(Window(middle, window.end), on_invalid_body)
             return
-        yield from self._walk(window, first, text, request, on_invalid_body)
+        yield from self._verified_walk(window, first, text, request, on_invalid_body)
+
+    def _verified_walk(
+        self,
+        window: Window,
+        page: AnalysesPage,
+        text: str,
+        request: dict[str, Any],
+        on_invalid_body: InvalidBodyHook,
+    ) -> Iterator[Page]:
+        """A walk whose distinct analyses are the total CQA announced. The endpoint documents
+        neither its sort order nor the time it filters on, so nothing rests on the order: the
+        walk counts distinct ids. A window still open (its end not yet come) can gain analyses
+        while it is walked, which shifts the offsets and raises the total: it is walked again
+        once, and if it grew again meanwhile the load says so and lands what it found. A
+        closed window that disagrees fails, keeping its previous load. The pages wait in
+        memory until the walk is verified (at most 10,100 analyses: List Analyses' reach)."""
+        label = f"analyses of {window.label}"
+        pages, found, total = self._walk(window, page, text, request, on_invalid_body)
+        warnings: list[str] = []
+        if total is not None and found != total and window.end > self._now():
+            log.info("cqa: %s: %s announced, %s found; walking it again", label, total, found)
+            page, text, request = self._list_once(window, 0, on_invalid_body)
+            pages, found, total = self._walk(window, page, text, request, on_invalid_body)
+            if total is not None and found != total:
+                warnings.append(
+                    f"cqa {label}: {total} analyses announced, {found} found after walking "
+                    "twice; the window is still open and analyses are arriving"
+                )
+                total = None
+        warnings += check_total("cqa", label, found, total, trusted=True)
+        if pages:
+            pages[-1] = replace(pages[-1], warnings=(*pages[-1].warnings, *warnings))
+        yield from pages
 
     def _walk(
         self,
@@ -222,11 +258,13 @@ class CqaClient:
         text: str,
         request: dict[str, Any],
         on_invalid_body: InvalidBodyHook,
-    ) -> Iterator[Page]:
-        """List Analyses announces its `total`: the walk goes on until it has that many
-        (a short page before it is not an end), and a window that ends short of it fails.
-        Without a total, a short or empty page ends it."""
+    ) -> tuple[list[Page], int, int | None]:
+        """One walk by offset until CQA's announced `total` is reached (a short page before
+        it is not an end); without a total, until a short or empty page. Returns its pages,
+        the distinct analyses they hold and the last total announced."""
         repeats = RepeatGuard()
+        ids: set[str] = set()
+        pages: list[Page] = []
         offset = 0
         number = 1
         label = f"analyses of {window.label}"
@@ -237,6 +275,7 @@ class CqaClient:
                 raise IncompleteWindowError(
                     f"cqa {what} repeats an earlier page; the window would be incomplete"
                 )
+            ids.update(key for record in records if (key := analysis_id(record)))
             total = (page.data.pagination or {}).get("total")
             total = total if isinstance(total, int) else None
             offset += len(records)
@@ -248,19 +287,19 @@ class CqaClient:
                     f"cqa {what}: {len(records)} analyses of the {PAGE_LIMIT} asked, "
                     f"{total} announced"
                 )
-            if not more:
-                warnings += check_total("cqa", label, offset, total, trusted=True)
             bad = records_without_key(records, analysis_id, what, "no analysis_id")
-            yield Page(
-                number,
-                text,
-                request,
-                records=len(records) - len(bad),
-                bad_records=bad,
-                warnings=tuple(warnings),
+            pages.append(
+                Page(
+                    number,
+                    text,
+                    request,
+                    records=len(records) - len(bad),
+                    bad_records=bad,
+                    warnings=tuple(warnings),
+                )
             )
             if not more:
-                return
+                return pages, len(ids) + sum(len(p.bad_records) for p in pages), total
             number += 1
             check_page_cap("cqa", label, number, self.config.max_pages, "CQA_MAX_PAGES")
             page, text, request = self._list_once(window, offset, on_invalid_body)

@@ -8,7 +8,7 @@ import json
 import math
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -95,6 +95,12 @@ class CqaSandbox:
     # envelope with HTTP 200 (both quirks seen in the audit, never by default).
     extra_total: int = 0
     error_envelope_with_200: bool = False
+    # List Analyses documents no sort order: oldest first (by default) or newest first.
+    newest_first: bool = False
+    # Analyses that arrive while a window is walked: each time a first page (offset 0) is
+    # served, the next number of this list is added to each day of the window.
+    arrivals: list[int] = field(default_factory=list)
+    _arrived: dict[date, int] = field(default_factory=dict)
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
     _last_credential: str = ""
@@ -145,12 +151,26 @@ class CqaSandbox:
             self.submitted_external_ids.clear()
             self.extra_total = 0
             self.error_envelope_with_200 = False
+            self.newest_first = False
+            self.arrivals.clear()
+            self._arrived.clear()
             self.echo_credentials = False
         self.faults.reset()
         self.odd.reset()
 
     def analyses_of(self, day: date) -> list[Generated]:
-        return list(generate_day(day, self.per_day))
+        arrived = [
+            # The newest of the day: analysed just now, at its end.
+            replace(
+                item,
+                analysis_id=stable_uuid("cqa-arrival", day, n),
+                interaction_id=stable_uuid("cqa-arrival-interaction", day, n),
+                external_id=f"arrival-{day:%Y%m%d}-{n:05d}",
+                created=datetime(day.year, day.month, day.day, 23, 59) + timedelta(seconds=n),
+            )
+            for n, item in enumerate(generate_day(day, self._arrived.get(day, 0)))
+        ]
+        return [*generate_day(day, self.per_day), *arrived]
 
     def add_qa_review(self, analysis_id: str) -> None:
         """A human QA review arriving days later: qa_score and KPI overrides."""
@@ -359,7 +379,14 @@ class CqaSandbox:
             created = pushed.get("_analysis_created")
             if created is not None and start <= created <= end:
                 matches.append(pushed)
-        matches.sort(key=lambda g: (_created(g), _analysis_id(g)))
+        matches.sort(key=lambda g: (_created(g), _analysis_id(g)), reverse=self.newest_first)
+        if offset == 0 and self.arrivals:
+            # Served as it stood: the new analyses show from the next request on.
+            grow = self.arrivals.pop(0)
+            day = start.date()
+            while day <= end.date():
+                self._arrived[day] = self._arrived.get(day, 0) + grow
+                day += timedelta(days=1)
         chunk = [
             self.odd.record(
                 self.list_item(g) if isinstance(g, Generated) else self._pushed_list_item(g)
