@@ -318,3 +318,21 @@ def test_users_and_groups_whether_the_server_pages_them_or_not(sandbox, paged) -
     if not paged:
         # One request for the list, one that shows page[number] is ignored.
         assert ea.requests == {"users": 2, "groups": 2}
+
+
+def test_the_daily_budget_paces_a_run_instead_of_failing_it(
+    evaluagent_only, sandbox, monkeypatch, caplog
+) -> None:
+    """EvaluAgent allows 10,000 requests a day per endpoint. With a day shortened to two
+    seconds and eight requests in it, a window's twenty details wait for the day to free
+    slots: none is refused, and the run says it is pacing itself."""
+    sandbox.evaluagent.per_day = 20
+    sandbox.evaluagent.limit_per_day = 8
+    sandbox.evaluagent.day_seconds = 2.0
+    monkeypatch.setenv("EVALUAGENT_REQUESTS_PER_DAY", "8")
+    monkeypatch.setenv("EVALUAGENT_RATE_DAY_SECONDS", "2")
+    caplog.set_level(logging.WARNING, logger="pipeline.lib.http")
+    assert evaluagent_only.land() == []
+    assert sandbox.evaluagent.refused == 0, "no request went past the vendor's daily limit"
+    assert sandbox.evaluagent.requests["evaluation_detail"] == 20
+    assert "budget of 8 requests a day is spent" in caplog.text

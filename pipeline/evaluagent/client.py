@@ -110,7 +110,12 @@ class EvaluAgentClient:
         self.http = VendorHttp(
             "evaluagent",
             base_url_for(config.region, config.base_url),
-            budget=RateBudget(config.requests_per_minute, config.rate_period_seconds),
+            budget=RateBudget(
+                config.requests_per_minute,
+                config.rate_period_seconds,
+                per_day=config.requests_per_day,
+                day_seconds=config.rate_day_seconds,
+            ),
             # 100 a minute per key *and endpoint*: each endpoint gets its own budget.
             budget_scope=f"evaluagent:{config.access_key_id}",
             auth=(config.access_key_id, config.secret_key),

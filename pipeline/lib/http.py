@@ -102,13 +102,25 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 @dataclass(frozen=True)
 class RateBudget:
-    """A request budget, e.g. 60 per 60 seconds, shared by every client of one vendor account."""
+    """A request budget, e.g. 60 per 60 seconds, shared by every client of one vendor account;
+    and, for a vendor that also limits a day (EvaluAgent: 10,000 a day per endpoint), a daily
+    one: past it, requests wait for the rolling day to free a slot, so a backfill paces itself
+    across days instead of failing on the vendor's 429s."""
 
     requests: int
     per_seconds: float
+    per_day: int | None = None
+    # Only tests shorten the day, to see the daily budget at work.
+    day_seconds: float = 86_400.0
 
     def limiter_key(self, scope: str) -> str:
         return f"{scope}:{self.requests}/{self.per_seconds}"
+
+    def daily(self) -> RateBudget | None:
+        """The day's budget on its own (a limiter of its own: its requests wait apart)."""
+        if self.per_day is None:
+            return None
+        return RateBudget(self.per_day, self.day_seconds)
 
 
 _LIMITERS: dict[str, Limiter] = {}
@@ -131,7 +143,7 @@ def use_shared_rate_state(state: Path | str | None) -> None:
             _LIMITERS.clear()
 
 
-def _postgres_bucket(url: str, table: str, rate: Rate) -> PostgresBucket:
+def _postgres_bucket(url: str, table: str, rates: list[Rate]) -> PostgresBucket:
     from psycopg_pool import ConnectionPool
 
     if url not in _POOLS:
@@ -140,7 +152,7 @@ def _postgres_bucket(url: str, table: str, rate: Rate) -> PostgresBucket:
         # its business.
         conninfo = re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
         _POOLS[url] = ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
-    return PostgresBucket(_POOLS[url], table, [rate])
+    return PostgresBucket(_POOLS[url], table, rates)
 
 
 def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
@@ -157,7 +169,7 @@ def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
             if state is None:
                 _LIMITERS[key] = Limiter(rate)
             elif isinstance(state, str):
-                _LIMITERS[key] = Limiter(_postgres_bucket(state, table.lower(), rate))
+                _LIMITERS[key] = Limiter(_postgres_bucket(state, table.lower(), [rate]))
             else:
                 state.parent.mkdir(parents=True, exist_ok=True)
                 bucket = SQLiteBucket.init_from_file(
@@ -176,6 +188,8 @@ class RequestStats:
     malformed_bodies: int = 0
     # Lone surrogate escapes stored as their text (`json_text`): the one change to a body.
     escaped_surrogates: int = 0
+    # 1 when the vendor's daily budget was spent and the run went on at its pace.
+    paced_by_daily_budget: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     # A client may have several requests in flight on worker threads (Kore's pages ahead).
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -195,6 +209,7 @@ class RequestStats:
             "retries": self.retries,
             "malformed_bodies": self.malformed_bodies,
             "escaped_surrogates": self.escaped_surrogates,
+            "paced_by_daily_budget": self.paced_by_daily_budget,
             "rate_limited": self.statuses.get(429, 0),
             "server_errors": sum(n for s, n in self.statuses.items() if s >= 500),
         }
@@ -350,6 +365,7 @@ class VendorHttp:
         self.stats = RequestStats()
         self._budget = budget
         self._budget_scope = budget_scope
+        self._daily_budget_said = False
         self._classify = classify
         self._max_attempts = max_attempts
         self._wait = _WaitRetryAfterOrBackoff(backoff_initial, backoff_max)
@@ -395,6 +411,8 @@ class VendorHttp:
         """
         scope = f"{self._budget_scope}:{rate_key}" if rate_key else self._budget_scope
         limiter = shared_limiter(scope, self._budget)
+        daily = self._budget.daily()
+        day_limiter = shared_limiter(f"{scope}:day", daily) if daily else None
         retrying = Retrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=self._wait,
@@ -405,6 +423,7 @@ class VendorHttp:
         return retrying(
             self._send_once,
             limiter,
+            day_limiter,
             method,
             path,
             json_body,
@@ -414,6 +433,20 @@ class VendorHttp:
             on_invalid_body,
             expect,
             create,
+        )
+
+    def _say_daily_budget(self, what: str) -> None:
+        """Once per client: the run goes on at the pace the vendor's daily budget allows."""
+        if self._daily_budget_said:
+            return
+        self._daily_budget_said = True
+        self.stats.count("paced_by_daily_budget")
+        log.warning(
+            "%s: its budget of %d requests a day is spent (at %s): the run goes on at the pace "
+            "the budget frees, one request as each of the day's oldest ages out",
+            self.vendor,
+            self._budget.per_day,
+            what or "a request",
         )
 
     def _before_sleep(self, retry_state: RetryCallState) -> None:
@@ -430,6 +463,7 @@ class VendorHttp:
     def _send_once(
         self,
         limiter: Limiter,
+        day_limiter: Limiter | None,
         method: str,
         path: str,
         json_body: Any,
@@ -440,6 +474,12 @@ class VendorHttp:
         expect: Expect | None,
         create: bool = False,
     ) -> JsonResponse:
+        # A short timeout rather than `blocking=False`, which pyrate-limiter's file-locked
+        # SQLite bucket does not take.
+        if day_limiter is not None and not day_limiter.try_acquire(self.vendor, timeout=0.2):
+            # The day's budget is spent: wait for the rolling day to free a slot.
+            self._say_daily_budget(what)
+            day_limiter.try_acquire(self.vendor)
         limiter.try_acquire(self.vendor)
         self.stats.count("requests")
         request = self._client.build_request(

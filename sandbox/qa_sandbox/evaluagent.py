@@ -90,6 +90,9 @@ class EvaluAgentSandbox:
     faults: FaultInjector = field(default_factory=FaultInjector)
     odd: OddValues = field(default_factory=OddValues)
     limit_per_minute: int = 100
+    # 10,000 a day per key and endpoint; tests shorten the day.
+    limit_per_day: int = 10_000
+    day_seconds: float = 86_400.0
     versions: dict[str, int] = field(default_factory=dict)
     bearer_token: str | None = None
     requests: dict[str, int] = field(default_factory=dict)
@@ -124,10 +127,14 @@ class EvaluAgentSandbox:
     @staticmethod
     def unlimited_env() -> dict[str, str]:
         """The pipeline's own budget for this vendor, lifted."""
-        return {"EVALUAGENT_REQUESTS_PER_MINUTE": str(UNLIMITED)}
+        return {
+            "EVALUAGENT_REQUESTS_PER_MINUTE": str(UNLIMITED),
+            "EVALUAGENT_REQUESTS_PER_DAY": str(UNLIMITED),
+        }
 
     def remove_rate_limits(self) -> None:
         self.limit_per_minute = UNLIMITED
+        self.limit_per_day = UNLIMITED
 
     def env(self, base_url: str) -> dict[str, str]:
         return {
@@ -146,6 +153,8 @@ class EvaluAgentSandbox:
             self.omit_links = False
             self.extra_total = 0
             self.directory_paged = False
+            self.limit_per_day = 10_000
+            self.day_seconds = 86_400.0
             self.echo_credentials = False
             self._limits.clear()
         self.faults.reset()
@@ -359,6 +368,9 @@ class EvaluAgentSandbox:
         with self._lock:
             self.requests[endpoint] = self.requests.get(endpoint, 0) + 1
             limit = self._limits.setdefault(endpoint, SlidingWindowLimit(self.limit_per_minute))
+            daily = self._limits.setdefault(
+                f"{endpoint}/day", SlidingWindowLimit(self.limit_per_day, self.day_seconds)
+            )
         header = request.headers.get("authorization", "")
         expected = (
             "Basic " + base64.b64encode(f"{self.access_key_id}:{self.secret_key}".encode()).decode()
@@ -373,6 +385,11 @@ class EvaluAgentSandbox:
                 detail += f" {ECHO_PADDING} Authorization: {header}"
             return _errors(401, "Unauthorized", detail)
         wait = limit.check(endpoint)
+        if wait is None and (wait := daily.check(endpoint)) is not None:
+            # Counted as a request of the minute all the same: a vendor counts what it refused.
+            response = _errors(429, "Too Many Requests", "Daily limit of requests exceeded")
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
         if wait is not None:
             response = _errors(429, "Too Many Requests", "Rate limit of 100 per minute exceeded")
             response.headers["Retry-After"] = str(math.ceil(wait))
