@@ -24,14 +24,14 @@ from typing import Any
 import duckdb
 import pytest
 from dagster import DagsterInstance
-from qa_sandbox.faults import SlidingWindowLimit
 from qa_sandbox.server import SandboxServer
 
 from pipeline.lib.dbt import dbt_command, dbt_project, ensure_manifest
 from pipeline.runner import StepFailure, run_pipeline
+from pipeline.vendors import VENDORS
 
 DAY = date(2026, 3, 23)
-VENDOR_PREFIXES = ("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_")
+VENDOR_PREFIXES = tuple(vendor.settings.env_prefix for vendor in VENDORS)
 
 
 # Each test file's time in the last full run that stored it (`--store-durations`): the files
@@ -115,53 +115,20 @@ def vendor_env(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -
 
 
 def reset_sandbox(sandbox_server: SandboxServer) -> None:
-    """The sandbox as every test starts with it."""
-    kore = sandbox_server.kore
-    kore.faults.reset()
-    kore.odd.reset()
-    kore.faults.retry_after_seconds = 1
-    kore.faults.timeout_seconds = 3.0
-    kore.per_day = 40
-    kore.paging = "both"
-    kore.enforce_jti = False
-    kore.jtis_seen.clear()
-    kore.extra_records.clear()
-    kore.tokens_seen.clear()
-    kore.requests = 0
-    kore.request_bodies.clear()
-    kore.bulk_days.clear()
-    kore.documents.clear()
-    kore.page_size_cap = None
-    kore.echo_credentials = False
-    # Generous, so tests do not wait on the vendor's real 60 per minute unless they mean to.
-    kore.limit = SlidingWindowLimit(100_000, 60.0)
-    evaluagent = sandbox_server.evaluagent
-    evaluagent.reset()
-    evaluagent.per_day = 60
-    evaluagent.limit_per_minute = 100_000
-    cqa = sandbox_server.cqa
-    cqa.reset()
-    cqa.per_day = 30
-    cqa.get_limit = SlidingWindowLimit(100_000)
-    cqa.post_limit = SlidingWindowLimit(100_000)
-    cqa.now = lambda: datetime(2026, 3, 23, 12, 0, 0)
-    sandbox_server.voxxi.reset()
-    sandbox_server.exotel.reset()
-    # Exotel's retries of a webhook, sooner than its own: the tests wait for them.
-    sandbox_server.exotel.retry_delay_seconds = 0.2
+    """The sandbox as every test starts with it: each simulator as it starts, without the
+    vendors' limits (a test that means to meet them sets them), its clock on the test day."""
+    sandbox_server.reset()
+    sandbox_server.remove_rate_limits()
+    sandbox_server.clock.set(datetime(DAY.year, DAY.month, DAY.day, 12))
 
 
 @pytest.fixture
 def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
     """The session's sandbox with its state reset around each test."""
     reset_sandbox(sandbox_server)
-    kore, evaluagent, cqa = sandbox_server.kore, sandbox_server.evaluagent, sandbox_server.cqa
     yield sandbox_server
-    sandbox_server.voxxi.reset()
-    sandbox_server.exotel.reset()
-    cqa.faults.reset()
-    kore.faults.reset()
-    evaluagent.faults.reset()
+    # Nothing a test set (a held delivery, a fault script) reaches the next one.
+    sandbox_server.reset()
 
 
 @dataclass

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, stable_int, stable_uuid
+from qa_sandbox.simulator import Simulator
 from qa_sandbox.values import OddValues
 
 ACCOUNT_TZ = timezone(timedelta(hours=5, minutes=30))
@@ -76,7 +77,8 @@ def generate_day(day: date, per_day: int) -> tuple[Generated, ...]:
 
 
 @dataclass
-class CqaSandbox:
+class CqaSandbox(Simulator):
+    name: ClassVar[str] = "cqa"
     account_id: str = "acc-sandbox"
     api_key: str = "cqa-sandbox-api-key-0123456789"
     per_day: int = 30
@@ -104,8 +106,6 @@ class CqaSandbox:
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
     _last_credential: str = ""
-    # The sandbox's clock, so tests can place pushed interactions in a finished day.
-    now: Any = field(default=lambda: datetime.now(UTC).replace(tzinfo=None))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     prefix = "/cqa"
@@ -138,25 +138,6 @@ class CqaSandbox:
             "CQA_ACCOUNT_ID": self.account_id,
             "CQA_API_KEY": self.api_key,
         }
-
-    def reset(self) -> None:
-        with self._lock:
-            self.qa_reviews.clear()
-            self.requests.clear()
-            self.get_limit = SlidingWindowLimit(300)
-            self.post_limit = SlidingWindowLimit(100)
-            self.pushed.clear()
-            self.batches.clear()
-            self._batch_errors.clear()
-            self.submitted_external_ids.clear()
-            self.extra_total = 0
-            self.error_envelope_with_200 = False
-            self.newest_first = False
-            self.arrivals.clear()
-            self._arrived.clear()
-            self.echo_credentials = False
-        self.faults.reset()
-        self.odd.reset()
 
     def analyses_of(self, day: date) -> list[Generated]:
         arrived = [
@@ -454,7 +435,7 @@ class CqaSandbox:
     def _advance(self, pushed: dict[str, Any]) -> None:
         """Each look at a pushed interaction moves it one step: queued, processing, done."""
         with self._lock:
-            now = self.now()
+            now = self.clock.now()
             if pushed["status"] == "queued":
                 pushed["status"] = "processing"
             elif pushed["status"] == "processing":
@@ -536,7 +517,7 @@ class CqaSandbox:
                     )
                     continue
                 interaction_id = str(uuid.uuid4())
-                now = self.now()
+                now = self.clock.now()
                 self.pushed[interaction_id] = {
                     "interaction_id": interaction_id,
                     "external_interaction_id": external,
@@ -597,7 +578,7 @@ class CqaSandbox:
                 "accepted": len(ids),
                 "rejected": len(errors),
                 "errors": errors[:100],
-                "completed_at": _local(self.now()),
+                "completed_at": _local(self.clock.now()),
             }
         )
 
@@ -624,3 +605,6 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
         },
         status,
     )
+
+
+SIMULATOR = CqaSandbox

@@ -11,7 +11,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.simulator import Simulator
 from qa_sandbox.values import OddValues
 
 PAGE_SIZE = 50
@@ -83,10 +84,11 @@ def _parse(value: str) -> datetime:
 
 
 @dataclass
-class EvaluAgentSandbox:
+class EvaluAgentSandbox(Simulator):
+    name: ClassVar[str] = "evaluagent"
     access_key_id: str = "ea-sandbox-access-key"
     secret_key: str = "ea-sandbox-secret-key-0123456789"
-    per_day: int = 120
+    per_day: int = 60
     faults: FaultInjector = field(default_factory=FaultInjector)
     odd: OddValues = field(default_factory=OddValues)
     limit_per_minute: int = 100
@@ -142,23 +144,6 @@ class EvaluAgentSandbox:
             "EVALUAGENT_SECRET_KEY": self.secret_key,
             "EVALUAGENT_BASE_URL": base_url,
         }
-
-    def reset(self) -> None:
-        with self._lock:
-            self.versions.clear()
-            self.bearer_token = None
-            self.requests.clear()
-            self.detail_ids.clear()
-            self.token_requests = 0
-            self.omit_links = False
-            self.extra_total = 0
-            self.directory_paged = False
-            self.limit_per_day = 10_000
-            self.day_seconds = 86_400.0
-            self.echo_credentials = False
-            self._limits.clear()
-        self.faults.reset()
-        self.odd.reset()
 
     @property
     def refused(self) -> int:
@@ -552,3 +537,6 @@ def _errors(status: int, title: str, detail: str) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"status": str(status), "title": title, "detail": detail}]}, status
     )
+
+
+SIMULATOR = EvaluAgentSandbox

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 
 import jwt
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from starlette.routing import Route
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.kore_bulk import BulkDay
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.simulator import Simulator
 from qa_sandbox.values import OddValues
 
 DIALECTS = ("camel", "title", "legacy")
@@ -230,7 +231,8 @@ def _metric(metric: dict[str, Any], id_key: str | None, name_key: str) -> dict[s
 
 
 @dataclass
-class KoreSandbox:
+class KoreSandbox(Simulator):
+    name: ClassVar[str] = "kore"
     stream_id: str = "st-sandbox"
     account_id: str = "67a9ca06cf0e510a86320000"
     org_id: str = "o-sandbox"
@@ -392,3 +394,6 @@ class KoreSandbox:
 def _parse_date(value: str) -> datetime:
     value = value.strip().replace("T", " ").rstrip("Z")
     return datetime.fromisoformat(value[:19])
+
+
+SIMULATOR = KoreSandbox

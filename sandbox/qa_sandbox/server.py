@@ -7,68 +7,58 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import Mount
 
-from qa_sandbox.cqa import CqaSandbox
-from qa_sandbox.evaluagent import EvaluAgentSandbox
-from qa_sandbox.exotel import ExotelSandbox
-from qa_sandbox.kore import KoreSandbox
-from qa_sandbox.voxxi import VoxxiSandbox
-
-
-class SimulatedVendor(Protocol):
-    """One vendor of the sandbox, served under its own path prefix."""
-
-    prefix: str
-
-    def routes(self) -> list[BaseRoute]: ...
-
-    def env(self, base_url: str) -> dict[str, str]: ...
-
-    def unlimited_env(self) -> dict[str, str]: ...
-
-    def remove_rate_limits(self) -> None: ...
+from qa_sandbox.simulator import Clock, Simulator, discover
 
 
 class SandboxServer:
-    """Every simulated vendor behind one server; each vendor under its own path prefix."""
+    """Every simulated vendor behind one server, each under its own path prefix: every
+    simulator of the package (`qa_sandbox.simulator.discover`), reachable by name
+    (`server.simulators["kore"]`, or `server.kore`)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.kore = KoreSandbox()
-        self.evaluagent = EvaluAgentSandbox()
-        self.cqa = CqaSandbox()
-        self.voxxi = VoxxiSandbox()
-        self.exotel = ExotelSandbox()
-        # The sandbox's one list of vendors: a new vendor's simulator is added here.
-        self.vendors: list[SimulatedVendor] = [
-            self.kore,
-            self.evaluagent,
-            self.cqa,
-            self.voxxi,
-            self.exotel,
-        ]
+        self.clock = Clock()
+        self.simulators: dict[str, Simulator] = {cls.name: cls() for cls in discover()}
         app = Starlette(routes=[Mount(v.prefix, routes=v.routes()) for v in self.vendors])
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        # Voxxi's presigned upload URLs point back at this server.
-        self.voxxi.base_url = self.base_url(self.voxxi)
+        for simulator in self.vendors:
+            simulator.clock = self.clock
+            # Where it is served (Voxxi's presigned upload URLs point back at it).
+            simulator.base_url = self.base_url(simulator)
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
         )
 
+    def __getattr__(self, name: str) -> Simulator:
+        simulators = self.__dict__.get("simulators", {})
+        if name in simulators:
+            return simulators[name]
+        raise AttributeError(name)
+
+    @property
+    def vendors(self) -> list[Simulator]:
+        return list(self.simulators.values())
+
+    def reset(self) -> None:
+        """Every simulator as it starts, and the clock real again."""
+        self.clock.set(None)
+        for simulator in self.vendors:
+            simulator.reset()
+
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def base_url(self, vendor: SimulatedVendor) -> str:
+    def base_url(self, vendor: Simulator) -> str:
         return self.url + vendor.prefix
 
     def env(self, *, unlimited: bool = False) -> dict[str, str]:

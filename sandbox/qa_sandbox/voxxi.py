@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from qa_sandbox.faults import ECHO_PADDING, UNLIMITED, FaultInjector, SlidingWindowLimit
 from qa_sandbox.roster import ROSTER, Person, stable_int, stable_uuid
+from qa_sandbox.simulator import Simulator
 from qa_sandbox.values import OddValues
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -56,7 +57,8 @@ class Call:
 
 
 @dataclass
-class VoxxiSandbox:
+class VoxxiSandbox(Simulator):
+    name: ClassVar[str] = "voxxi"
     prefix = "/voxxi/api/external/v1"
 
     api_key: str = "vx_sandbox_api_key_0123456789"
@@ -93,6 +95,7 @@ class VoxxiSandbox:
     uploads: dict[str, bytes] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
     base_url: str = ""
+    _presigned: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def routes(self) -> list[Route]:
@@ -115,28 +118,6 @@ class VoxxiSandbox:
 
     def remove_rate_limits(self) -> None:
         self.limit = SlidingWindowLimit(UNLIMITED)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.calls.clear()
-            self.creates.clear()
-            self.uploads.clear()
-            self.requests.clear()
-        self.polls_to_finish = 2
-        self.in_progress_status = "pending"
-        self.done_status = "completed"
-        self.failed_status = "failed"
-        self.failure_field = "failureReason"
-        self.fail_one_in = 9
-        self.old_error_shape = False
-        self.echo_credentials = False
-        self.hold_creates = None
-        self.create_delay_seconds = 0.0
-        self.refuse_uploads = False
-        self.limit = SlidingWindowLimit(UNLIMITED)
-        self.faults.reset()
-        self.create_faults.reset()
-        self.odd.reset()
 
     # --- the data -------------------------------------------------------------------------
 
@@ -310,12 +291,14 @@ class VoxxiSandbox:
             return self._error(400, "validation_error", f"{', '.join(missing)} is required")
         if self.member(str(body["memberId"])) is None:
             return self._error(400, "validation_error", f"Unknown member {body['memberId']}")
-        call = Call(
-            stable_uuid("voxxi-call", len(self.creates), uuid.uuid4()),
-            body,
-            _created(body.get("date")),
-        )
         with self._lock:
+            # The same recording and category sent again is a new call: ids differ by the
+            # count of earlier ones, and are the same in every run (marts can be compared).
+            identity = (body["audio_url"], body["categoryId"])
+            earlier = sum(1 for c in self.creates if (c["audio_url"], c["categoryId"]) == identity)
+            call = Call(
+                stable_uuid("voxxi-call", *identity, earlier), body, _created(body.get("date"))
+            )
             self.calls[call.call_id] = call
             self.creates.append(body)
         if self.hold_creates is not None:
@@ -345,7 +328,11 @@ class VoxxiSandbox:
         body = await request.json()
         if not body.get("filename") or not body.get("contentType"):
             return self._error(400, "validation_error", "filename and contentType are required")
-        key = f"{uuid.uuid4().hex}-{body['filename']}"
+        with self._lock:
+            # Keys the same in every run (a call's id, and its fate, follow from its URL).
+            self._presigned += 1
+            name = body["filename"]
+            key = f"{stable_uuid('voxxi-upload', name, self._presigned)}-{name}"
         return await self._reply(
             {
                 "key": key,
@@ -416,3 +403,6 @@ def _created(value: Any) -> datetime:
 
 def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+SIMULATOR = VoxxiSandbox
