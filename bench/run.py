@@ -476,8 +476,10 @@ def main() -> None:
     from qa_sandbox.server import SandboxServer
 
     from pipeline.lib.dbt import ensure_manifest
+    from pipeline.lib.vendor import dbt_vars
+    from pipeline.vendors import VENDORS
 
-    ensure_manifest()
+    ensure_manifest(dbt_vars(VENDORS))
     sizes = [int(s) for s in args.sizes.split(",")]
     # A window landed in about a second is at the mercy of a shared machine's hiccups (a
     # round of 10,000 records took 1.32, 1.05 and 0.72 s in one run): quick windows get more

@@ -27,7 +27,7 @@ from pipeline.lib.partitions import daily_partitions
 from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
 from pipeline.lib.schedules import BUILD_CRON, once_schedule
 from pipeline.lib.settings import WarehouseSettings, fixed_resource
-from pipeline.lib.vendor import Vendor, VendorContext
+from pipeline.lib.vendor import Vendor, VendorContext, dbt_vars
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.vendors import VENDORS
 
@@ -56,7 +56,9 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
     ]
 
     # Every vendor's raw tables exist before dbt runs, enabled or not: staging reads them all.
-    dbt_assets = build_dbt_assets([e for vendor in vendors for e in vendor.endpoints])
+    dbt_assets = build_dbt_assets(
+        [e for vendor in vendors for e in vendor.endpoints], dbt_vars(vendors)
+    )
     publish = build_publish_asset(dbt_assets)
     # Freshness per vendor: yesterday's partition of its main endpoint is in by 06:00 UTC
     # (partition checks rather than FreshnessPolicy: DECISIONLOG, "Freshness of a vendor's days").

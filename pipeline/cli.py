@@ -630,7 +630,9 @@ def docs() -> int:
 
     from pipeline.lib.dbt import dbt_command, dbt_project
     from pipeline.lib.settings import WarehouseSettings
+    from pipeline.lib.vendor import dbt_vars
     from pipeline.lib.warehouse import exclusive
+    from pipeline.vendors import VENDORS
 
     settings = WarehouseSettings().absolute()
     if not settings.warehouse_path.exists():
@@ -641,7 +643,9 @@ def docs() -> int:
     # dbt reads the warehouse's catalog: it waits its turn like every other reader.
     with exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds):
         result = subprocess.run(
-            dbt_command("docs", "generate", "--static", "--quiet", target=target),
+            dbt_command(
+                "docs", "generate", "--static", "--quiet", target=target, dbt_vars=dbt_vars(VENDORS)
+            ),
             env={**os.environ, "QA_WAREHOUSE_PATH": str(settings.warehouse_path)},
             capture_output=True,
             text=True,
@@ -654,6 +658,41 @@ def docs() -> int:
     shutil.copyfile(target / "static_index.html", site)
     typer.echo(f"dbt documentation: {site}")
     return EXIT_OK
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    epilog=(
+        "Examples: `qa-warehouse dbt build --select fct_evaluation`; "
+        "`qa-warehouse dbt build --vars '{using_kore: false}'` (a vendor switched off); "
+        "`qa-warehouse dbt build --full-refresh --select fct_interaction`."
+    ),
+)
+def dbt(context: typer.Context) -> int:
+    """Run dbt by hand on the warehouse (`QA_WAREHOUSE_PATH`), as the pipeline runs it: the
+    project's folders, the vendors of the registry (a `--vars` given is merged in), and the
+    warehouse's lock, so a run and a hand-made build take turns."""
+    import subprocess
+
+    from pipeline.lib.dbt import dbt_command, dbt_project
+    from pipeline.lib.settings import WarehouseSettings
+    from pipeline.lib.vendor import dbt_vars
+    from pipeline.lib.warehouse import exclusive
+    from pipeline.vendors import VENDORS
+
+    if not context.args:
+        raise UsageProblem("give a dbt command, e.g. `qa-warehouse dbt build`")
+    settings = WarehouseSettings().absolute()
+    target = Path(dbt_project.project_dir) / dbt_project.target_path / "by-hand"
+    try:
+        command = dbt_command(*context.args, target=target, dbt_vars=dbt_vars(VENDORS))
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    with exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds):
+        done = subprocess.run(
+            command, env={**os.environ, "QA_WAREHOUSE_PATH": str(settings.warehouse_path)}
+        )
+    return EXIT_OK if done.returncode == 0 else EXIT_FAILED
 
 
 # --- entry point ------------------------------------------------------------------------------

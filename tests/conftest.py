@@ -27,11 +27,14 @@ from dagster import DagsterInstance
 from qa_sandbox.server import SandboxServer
 
 from pipeline.lib.dbt import dbt_command, dbt_project, ensure_manifest
+from pipeline.lib.vendor import dbt_vars
 from pipeline.runner import StepFailure, run_pipeline
 from pipeline.vendors import VENDORS
 
 DAY = date(2026, 3, 23)
 VENDOR_PREFIXES = tuple(vendor.settings.env_prefix for vendor in VENDORS)
+# What every dbt command of the project is given: the registry's vendors.
+DBT_VARS = dbt_vars(VENDORS)
 
 
 # Each test file's time in the last full run that stored it (`--store-durations`): the files
@@ -98,7 +101,7 @@ def dbt_manifest(warehouse_home: Path) -> None:
     """`dbt parse` once per session, not once per test, for the warehouse the tests use."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
-        ensure_manifest()
+        ensure_manifest(DBT_VARS)
 
 
 @pytest.fixture(scope="session")
@@ -165,7 +168,7 @@ class Warehouse:
             if (state / "partial_parse.msgpack").exists():
                 shutil.copy(state / "partial_parse.msgpack", target)
         return subprocess.run(
-            dbt_command(*args, target=target),
+            dbt_command(*args, target=target, dbt_vars=DBT_VARS),
             env={**os.environ, "QA_WAREHOUSE_PATH": str(self.path)},
             capture_output=True,
             text=True,

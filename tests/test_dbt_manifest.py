@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.dbt import DBT_EXECUTABLE, dbt_project, ensure_manifest, manifest_is_stale
+from pipeline.lib.dbt import (
+    DBT_EXECUTABLE,
+    dbt_project,
+    ensure_manifest,
+    manifest_is_stale,
+    vars_arguments,
+)
+from tests.conftest import DBT_VARS
 
 
 def _dbt_parse_output() -> str:
@@ -16,6 +23,7 @@ def _dbt_parse_output() -> str:
         [
             DBT_EXECUTABLE,
             "parse",
+            *vars_arguments(DBT_VARS),
             "--project-dir",
             str(dbt_project.project_dir),
             "--profiles-dir",
@@ -34,13 +42,13 @@ def test_a_manifest_parsed_for_another_warehouse_is_parsed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "first.duckdb"))
-    ensure_manifest()
-    assert not manifest_is_stale()
+    ensure_manifest(DBT_VARS)
+    assert not manifest_is_stale(DBT_VARS)
 
     monkeypatch.setenv("QA_WAREHOUSE_PATH", str(tmp_path / "second.duckdb"))
-    assert manifest_is_stale(), "dbt's saved parse state names the first warehouse"
-    ensure_manifest()
-    assert not manifest_is_stale()
+    assert manifest_is_stale(DBT_VARS), "dbt's saved parse state names the first warehouse"
+    ensure_manifest(DBT_VARS)
+    assert not manifest_is_stale(DBT_VARS)
     # What a Dagster dbt step then does with the saved state: dbt parses only what changed.
     output = _dbt_parse_output()
     assert "Unable to do partial parsing" not in output, output

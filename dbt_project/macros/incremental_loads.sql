@@ -66,7 +66,7 @@
 {# The enabled vendors whose facts are kept per load. #}
 {% macro incremental_vendors() -%}
     {%- set vendors = [] -%}
-    {%- for vendor in var('incremental_vendors', []) -%}
+    {%- for vendor in registry_var('incremental_vendors') -%}
         {%- if vendor in enabled_vendors() -%}{%- do vendors.append(vendor) -%}{%- endif -%}
     {%- endfor -%}
     {{ return(vendors) }}

@@ -5,7 +5,7 @@ from pipeline.cqa.assets import ANALYSES, ENDPOINTS
 from pipeline.cqa.definitions import DAILY_JOB, PUSH_JOB, cqa_definitions
 from pipeline.cqa.resources import CqaResource
 from pipeline.cqa.submit import IN_PROGRESS
-from pipeline.lib.vendor import Vendor
+from pipeline.lib.vendor import PULL, SUBMIT, Vendor
 
 VENDOR = Vendor(
     name="cqa",
@@ -17,4 +17,8 @@ VENDOR = Vendor(
     once_job=PUSH_JOB,
     freshness=ANALYSES,
     in_progress=IN_PROGRESS,
+    shapes=(PULL, SUBMIT),
+    scores=True,
+    revises=True,
+    colour="#d97706",
 )

@@ -14,4 +14,7 @@ VENDOR = Vendor(
     daily_job=DAILY_JOB,
     once_job=DIRECTORY_JOB,
     freshness=EVALUATIONS,
+    scores=True,
+    revises=True,
+    colour="#16a34a",
 )

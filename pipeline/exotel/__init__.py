@@ -6,7 +6,7 @@ from pipeline.exotel.definitions import SYNC_JOB, exotel_definitions
 from pipeline.exotel.resources import ExotelResource
 from pipeline.exotel.submit import IN_PROGRESS
 from pipeline.exotel.webhooks import webhook_source
-from pipeline.lib.vendor import Vendor
+from pipeline.lib.vendor import RECEIVE, SUBMIT, Vendor
 
 VENDOR = Vendor(
     name="exotel",
@@ -17,4 +17,7 @@ VENDOR = Vendor(
     once_job=SYNC_JOB,
     webhook=webhook_source,
     in_progress=IN_PROGRESS,
+    shapes=(SUBMIT, RECEIVE),
+    insights=True,
+    colour="#dc2626",
 )

@@ -13,4 +13,8 @@ VENDOR = Vendor(
     definitions=kore_definitions,
     daily_job=DAILY_JOB,
     freshness=RAWDATA,
+    scores=True,
+    insights=True,
+    incremental=True,
+    colour="#2563eb",
 )

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from dagster import AssetExecutionContext, AssetKey, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
@@ -57,15 +58,25 @@ def _parsed_for(project: DbtProject) -> Path:
     return Path(project.manifest_path).with_name(_PARSED_FOR)
 
 
-def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+def vars_arguments(dbt_vars: Mapping[str, Any]) -> list[str]:
+    """`--vars` as every dbt command of the project passes it: the registry's vendors (see
+    `vendor.dbt_vars`); JSON with sorted keys, so that a parse's state is reused by builds."""
+    return ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
+
+
+def _parsed_state(dbt_vars: Mapping[str, Any]) -> dict[str, Any]:
+    return {"warehouse_path": _warehouse_for_dbt(), "vars": dict(dbt_vars)}
+
+
+def manifest_is_stale(dbt_vars: Mapping[str, Any], project: DbtProject = dbt_project) -> bool:
     manifest = Path(project.manifest_path)
     if not manifest.exists():
         return True
     try:
-        parsed_for = json.loads(_parsed_for(project).read_text())["warehouse_path"]
-    except (OSError, ValueError, KeyError, TypeError):
+        parsed_for = json.loads(_parsed_for(project).read_text())
+    except (OSError, ValueError):
         return True
-    if parsed_for != _warehouse_for_dbt():
+    if parsed_for != json.loads(json.dumps(_parsed_state(dbt_vars))):
         return True
     built = manifest.stat().st_mtime
     for name in _SOURCE_FILES:
@@ -76,21 +87,36 @@ def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
     return False
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> None:
-    """`dbt parse` when the manifest is missing, older than the project's files or parsed for
-    another warehouse."""
-    if manifest_is_stale(project):
-        warehouse = _warehouse_for_dbt()
-        dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
-        _parsed_for(project).write_text(json.dumps({"warehouse_path": warehouse}))
+def ensure_manifest(dbt_vars: Mapping[str, Any], project: DbtProject = dbt_project) -> None:
+    """`dbt parse` when the manifest is missing, older than the project's files, or parsed for
+    another warehouse or other vendors."""
+    if manifest_is_stale(dbt_vars, project):
+        state = _parsed_state(dbt_vars)
+        dbt_cli(project).cli(
+            ["parse", "--quiet", *vars_arguments(dbt_vars)], target_path=project.target_path
+        ).wait()
+        _parsed_for(project).write_text(json.dumps(state))
 
 
-def dbt_command(*args: str, target: Path) -> list[str]:
+def dbt_command(*args: str, target: Path, dbt_vars: Mapping[str, Any]) -> list[str]:
     """The argv of a dbt command run outside Dagster (docs, an analyst's build) on this
-    project, writing into `target`."""
+    project, writing into `target`, with the registry's vendors. A `--vars` among `args` (an
+    analyst's `{using_kore: false}`) is merged into them: dbt takes one `--vars`."""
+    rest: list[str] = []
+    merged = dict(dbt_vars)
+    arguments = iter(args)
+    for argument in arguments:
+        if argument == "--vars":
+            given = yaml.safe_load(next(arguments, "") or "{}")
+            if not isinstance(given, dict):
+                raise ValueError(f"--vars takes a YAML or JSON object, not {given!r}")
+            merged.update(given)
+        else:
+            rest.append(argument)
     return [
         DBT_EXECUTABLE,
-        *args,
+        *rest,
+        *vars_arguments(merged),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -150,9 +176,10 @@ class QaDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def build_dbt_assets(endpoints: Iterable[Endpoint]):
-    """The dbt project as assets; `endpoints` are every raw table its sources read."""
-    ensure_manifest()
+def build_dbt_assets(endpoints: Iterable[Endpoint], dbt_vars: Mapping[str, Any]):
+    """The dbt project as assets; `endpoints` are every raw table its sources read, `dbt_vars`
+    the registry's vendors (`vendor.dbt_vars`)."""
+    ensure_manifest(dbt_vars)
     endpoints = tuple(endpoints)
 
     @dbt_assets(
@@ -173,7 +200,7 @@ def build_dbt_assets(endpoints: Iterable[Endpoint]):
             # Unit tests check the models' SQL, not the data: they run in the test suite
             # (tests/test_dbt_unit_tests.py), not in every scheduled build.
             invocation = dbt.cli(
-                ["build", "--exclude-resource-type", "unit_test"],
+                ["build", "--exclude-resource-type", "unit_test", *vars_arguments(dbt_vars)],
                 target_path=run_target_path(context.run_id),
                 context=context,
             )

@@ -141,9 +141,14 @@ class VendorContext:
         )
 
 
+PULL, SUBMIT, RECEIVE = "pull", "submit", "receive"
+
+
 @dataclass(frozen=True)
 class Vendor:
-    """One vendor, as its folder exports it (`VENDOR` in `pipeline/<vendor>/__init__.py`).
+    """One vendor, as its folder exports it (`VENDOR` in `pipeline/<vendor>/__init__.py`): the
+    one place that says what a vendor is and does. The dbt variables (`dbt_vars`), the
+    report's colours and the tests derive from these.
 
     `daily_job`, where a vendor has one, lands one UTC day (a partition); `once_job`, where a
     vendor has one, does the work of a whole run (lists refreshed whole, submissions,
@@ -164,6 +169,17 @@ class Vendor:
     webhook: Callable[[Mapping[str, str]], WebhookSource | None] | None = None
     # For a vendor we submit to: its own words for work in progress, polled again.
     in_progress: tuple[str, ...] = ()
+    # The shapes of its API it uses (`pipeline/lib/pull`, `submit`, `receive`).
+    shapes: tuple[str, ...] = (PULL,)
+    # What its dbt models have beside `int_<name>__interactions` and `__agent_identities`:
+    # scores (`__evaluations`, `__kpi_scores`, `__audits`), insights (`__insights`), staging
+    # kept per load (`__loaded_records`), scores revised after the fact (history snapshots).
+    scores: bool = False
+    insights: bool = False
+    incremental: bool = False
+    revises: bool = False
+    # Its colour in the scorecard report.
+    colour: str = "#64748b"
 
     def is_enabled(self, env: Mapping[str, str] | None = None) -> bool:
         """True when every required variable is set, False when none is; raises
@@ -193,3 +209,16 @@ def vendor_named(vendors: Sequence[Vendor], name: str) -> Vendor:
         if vendor.name == name:
             return vendor
     raise KeyError(f"unknown vendor {name!r}; known: {', '.join(v.name for v in vendors)}")
+
+
+def dbt_vars(vendors: Sequence[Vendor]) -> dict[str, list[str]]:
+    """The dbt variables every dbt command of the project is given: which vendors' models feed
+    the marts, and which of them score, report insights, load per load and revise. dbt's
+    project file names no vendor: these are the registry's."""
+    return {
+        "vendors": [v.name for v in vendors],
+        "scoring_vendors": [v.name for v in vendors if v.scores],
+        "insight_vendors": [v.name for v in vendors if v.insights],
+        "incremental_vendors": [v.name for v in vendors if v.incremental],
+        "revisable_vendors": [v.name for v in vendors if v.revises],
+    }

@@ -1,6 +1,6 @@
 """Voxxi: calls submitted from an inbox, their analyses polled until final."""
 
-from pipeline.lib.vendor import Vendor
+from pipeline.lib.vendor import SUBMIT, Vendor
 from pipeline.voxxi.assets import ENDPOINTS
 from pipeline.voxxi.definitions import SYNC_JOB, voxxi_definitions
 from pipeline.voxxi.models import IN_PROGRESS
@@ -14,4 +14,8 @@ VENDOR = Vendor(
     definitions=voxxi_definitions,
     once_job=SYNC_JOB,
     in_progress=IN_PROGRESS,
+    shapes=(SUBMIT,),
+    scores=True,
+    insights=True,
+    colour="#9333ea",
 )

@@ -2,4 +2,4 @@
 -- the snapshot of evaluation scores watches.
 select *
 from {{ ref('int_evaluations__unioned') }}
-where vendor in ('{{ var("revisable_vendors") | join("', '") }}')
+where vendor in ('{{ registry_var("revisable_vendors") | join("', '") }}')

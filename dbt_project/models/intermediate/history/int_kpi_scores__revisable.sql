@@ -2,4 +2,4 @@
 -- snapshot of KPI scores watches.
 select *
 from {{ ref('int_kpi_scores__unioned') }}
-where vendor in ('{{ var("revisable_vendors") | join("', '") }}')
+where vendor in ('{{ registry_var("revisable_vendors") | join("', '") }}')
