@@ -24,7 +24,7 @@ from pipeline.lib.alerts import build_run_failure_alerts
 from pipeline.lib.dbt import build_dbt_assets, dbt_cli, source_specs
 from pipeline.lib.http import use_shared_rate_state
 from pipeline.lib.partitions import daily_partitions
-from pipeline.lib.publish_asset import AnalyticsResource, build_publish_asset
+from pipeline.lib.publish.asset import AnalyticsResource, build_publish_asset
 from pipeline.lib.schedules import BUILD_CRON, once_schedule
 from pipeline.lib.settings import WarehouseSettings, fixed_resource
 from pipeline.lib.vendor import Vendor, VendorContext, dbt_vars
@@ -59,7 +59,7 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
     dbt_assets = build_dbt_assets(
         [e for vendor in vendors for e in vendor.endpoints], dbt_vars(vendors)
     )
-    publish = build_publish_asset(dbt_assets)
+    publish = build_publish_asset(dbt_assets, {v.name: v.colour for v in vendors})
     # Freshness per vendor: yesterday's partition of its main endpoint is in by 06:00 UTC
     # (partition checks rather than FreshnessPolicy: DECISIONLOG, "Freshness of a vendor's days").
     fresh = [v.freshness.asset_key for _, v in enabled if v.freshness is not None]

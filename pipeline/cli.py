@@ -515,13 +515,15 @@ def report(
     ] = None,
 ) -> int:
     """Write the scorecard report (one HTML page, no network needed) from the analyst copy."""
-    from pipeline.lib.report import default_report_path, write_report
+    from pipeline.lib.publish.report import default_report_path, write_report
     from pipeline.lib.settings import WarehouseSettings
+    from pipeline.vendors import VENDORS
 
     analytics = WarehouseSettings().absolute().analytics_path
     if not analytics.exists():
         raise UsageProblem(f"no analyst copy at {analytics}: run `qa-warehouse run` first")
-    path = write_report(analytics, output or default_report_path(analytics))
+    palette = {vendor.name: vendor.colour for vendor in VENDORS}
+    path = write_report(analytics, output or default_report_path(analytics), palette)
     typer.echo(f"report: {path}")
     return EXIT_OK
 

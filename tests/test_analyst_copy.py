@@ -77,7 +77,7 @@ def _count(path) -> int:
 
 
 def test_a_wal_left_by_an_analyst_does_not_break_the_next_publish(tmp_path) -> None:
-    from pipeline.lib.publish import publish_marts
+    from pipeline.lib.publish.analyst_copy import publish_marts
 
     warehouse, copy = tmp_path / "w.duckdb", tmp_path / "analytics.duckdb"
     _marts_warehouse(warehouse, 3)
@@ -136,7 +136,7 @@ def test_the_settings_keep_the_link_to_the_analyst_copy(tmp_path, monkeypatch) -
     """A process started after a publish names the link, not the version it points at: else
     its publish would switch a link of its own beside that version, and analysts would read
     through a chain of links that the pruning of old versions breaks."""
-    from pipeline.lib.publish import publish_marts
+    from pipeline.lib.publish.analyst_copy import publish_marts
     from pipeline.lib.settings import WarehouseSettings
 
     warehouse = tmp_path / "w.duckdb"

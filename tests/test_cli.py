@@ -323,7 +323,7 @@ def test_the_report_renders_its_charts_in_chromium(demo, tmp_path) -> None:
     are drawn (each vendor's colour is on the page) and nothing was fetched."""
     from PIL import Image
 
-    from pipeline.lib.report import PALETTE
+    PALETTE = {vendor.name: vendor.colour for vendor in VENDORS}
     from tests.test_dagster_ui import CHROMIUM
 
     home, _ = demo

@@ -11,7 +11,7 @@ import fsspec
 import pyarrow.dataset as ds
 from pyarrow.fs import FSSpecHandler, PyFileSystem
 
-from pipeline.lib.parquet import POINTER, current_version, publish_parquet
+from pipeline.lib.publish.parquet import POINTER, current_version, publish_parquet
 from tests.conftest import DAY
 
 MARTS = ("dim_agent", "fct_interaction", "fct_evaluation", "fct_kpi_score", "agent_daily_scorecard")
@@ -118,7 +118,7 @@ def test_a_path_with_a_quote_publishes(tmp_path: Path) -> None:
     """`attach` takes its path quoted, whatever the folder is called."""
     import duckdb
 
-    from pipeline.lib.publish import publish_marts
+    from pipeline.lib.publish.analyst_copy import publish_marts
 
     folder = tmp_path / "it's here"
     folder.mkdir()

@@ -1,5 +1,6 @@
 """The analyst copy as an asset downstream of the dbt marts."""
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from dagster import (
@@ -14,9 +15,9 @@ from dagster import (
 )
 
 from pipeline.lib.conventions import OWNER, table_metadata
-from pipeline.lib.parquet import publish_parquet
-from pipeline.lib.publish import PUBLISHED_SCHEMA, publish_marts
-from pipeline.lib.report import default_report_path, write_report
+from pipeline.lib.publish.analyst_copy import PUBLISHED_SCHEMA, publish_marts
+from pipeline.lib.publish.parquet import publish_parquet
+from pipeline.lib.publish.report import default_report_path, write_report
 from pipeline.lib.warehouse import WRITER_POOL, WarehouseResource
 
 
@@ -29,7 +30,11 @@ class AnalyticsResource(ConfigurableResource):
     parquet_path: str | None = None
 
 
-def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
+def build_publish_asset(
+    dbt_assets: AssetsDefinition, palette: Mapping[str, str]
+) -> AssetsDefinition:
+    """The publish after the build; `palette` is each vendor's colour in the report."""
+
     @asset(
         key=["analytics", "published_marts"],
         deps=[dbt_assets],
@@ -60,7 +65,9 @@ def build_publish_asset(dbt_assets: AssetsDefinition) -> AssetsDefinition:
                 )
             )
         report = write_report(
-            Path(analytics.analytics_path), default_report_path(Path(analytics.analytics_path))
+            Path(analytics.analytics_path),
+            default_report_path(Path(analytics.analytics_path)),
+            palette,
         )
         metadata = {
             **table_metadata(row_count=sum(rows.values())),
