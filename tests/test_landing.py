@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.lib.commit import COMMIT_BATCH_PAGES, LoadOutcome, commit_window, fail_window
+from pipeline.lib.pull.commit import COMMIT_BATCH_PAGES, LoadOutcome, commit_window, fail_window
 from pipeline.lib.pull.land import spool_page
 from pipeline.lib.pull.pages import Page
 from pipeline.lib.pull.paging import split_records
+from pipeline.lib.pull.spool import CHUNK_PAGES, WindowSpool
 from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema
-from pipeline.lib.spool import CHUNK_PAGES, WindowSpool
 from pipeline.lib.warehouse import connect
 from pipeline.lib.windows import Window, days_between
 
@@ -225,7 +225,7 @@ def test_a_live_spool_is_never_pruned_and_a_dead_one_is(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from pipeline.lib.spool import prune_spools
+    from pipeline.lib.pull.spool import prune_spools
 
     root = tmp_path / "spool"
     live = _load(tmp_path, "run-live")
@@ -238,7 +238,7 @@ def test_a_live_spool_is_never_pruned_and_a_dead_one_is(tmp_path: Path) -> None:
             "import os, sys\n"
             "from pathlib import Path\n"
             "from pipeline.lib.raw_schema import Endpoint\n"
-            "from pipeline.lib.spool import WindowSpool\n"
+            "from pipeline.lib.pull.spool import WindowSpool\n"
             "from pipeline.lib.windows import Window\n"
             "s = WindowSpool(Endpoint('kore', 'rawdata'), Window.for_day('2026-03-22'), 'run-dead',"
             " Path(sys.argv[1]))\n"

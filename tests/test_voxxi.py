@@ -398,23 +398,28 @@ def test_a_run_killed_between_the_request_and_its_record_leaves_the_call_in_doub
 
 def test_both_error_shapes_name_the_credentials(voxxi, sandbox, monkeypatch) -> None:
     from pipeline.lib.http import AuthenticationError
+    from pipeline.voxxi.client import VoxxiClient
     from pipeline.voxxi.resources import VoxxiResource
 
     for old in (False, True):
         sandbox.voxxi.old_error_shape = old
-        client = VoxxiResource(
-            base_url=os.environ["VOXXI_BASE_URL"], api_token="vx_wrong_key_0123456789"
-        ).client()
+        client = VoxxiClient(
+            VoxxiResource(
+                base_url=os.environ["VOXXI_BASE_URL"], api_token="vx_wrong_key_0123456789"
+            )
+        )
         try:
             with pytest.raises(AuthenticationError, match=r"Invalid API key.*VOXXI_API_TOKEN"):
                 client.create_call({"memberId": "m", "categoryId": "c", "audio_url": "u"})
         finally:
             client.close()
-    client = VoxxiResource(
-        base_url=os.environ["VOXXI_BASE_URL"],
-        api_token=os.environ["VOXXI_API_TOKEN"],
-        auth_header="x-api-key",
-    ).client()
+    client = VoxxiClient(
+        VoxxiResource(
+            base_url=os.environ["VOXXI_BASE_URL"],
+            api_token=os.environ["VOXXI_API_TOKEN"],
+            auth_header="x-api-key",
+        )
+    )
     try:
         pages = list(client.agent_pages(lambda *_: None))
     finally:

@@ -20,6 +20,7 @@ from pipeline.lib.http import (
     InvalidBodyHook,
     RateBudget,
     RetryableError,
+    VendorClient,
     VendorHttp,
     VendorHTTPError,
     parse_retry_after,
@@ -128,7 +129,7 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
     return ClientRequestError(text, status=response.status_code)
 
 
-class CqaClient:
+class CqaClient(VendorClient):
     def __init__(self, config: CqaResource, now: Callable[[], datetime] = utc_now) -> None:
         self.config = config
         # Whether a window is still open (it may gain analyses while it is walked).

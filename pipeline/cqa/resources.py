@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
-
-if TYPE_CHECKING:
-    from pipeline.cqa.client import CqaClient
 
 
 class CqaResource(VendorSettings):
@@ -32,8 +27,3 @@ class CqaResource(VendorSettings):
     column_mapping: dict[str, str] = Field(
         default_factory=dict, description="inbox CSV header -> CQA canonical column"
     )
-
-    def client(self) -> CqaClient:
-        from pipeline.cqa.client import CqaClient
-
-        return CqaClient(self)

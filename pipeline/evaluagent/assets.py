@@ -1,23 +1,12 @@
 """EvaluAgent raw assets: evaluations by `published_at` day, their details, users and groups,
 and (behind a setting) conversation analytics by `contact_date` day."""
 
-from dagster import (
-    AssetExecutionContext,
-    AssetsDefinition,
-    BackfillPolicy,
-    MaterializeResult,
-    PartitionsDefinition,
-    asset,
-)
+from dagster import AssetsDefinition, PartitionsDefinition
 
-from pipeline.evaluagent.resources import EvaluAgentResource
-from pipeline.lib.conventions import vendor_asset_options
-from pipeline.lib.pull.asset import materialize_windows
-from pipeline.lib.pull.checks import raw_check_specs
-from pipeline.lib.pull.details import Listing, materialize_details
+from pipeline.evaluagent.client import EvaluAgentClient
+from pipeline.lib.pull.details import Listing
+from pipeline.lib.pull.factory import details_asset, pull_asset
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.warehouse import WarehouseResource
-from pipeline.lib.windows import SNAPSHOT
 
 EVALUATIONS = Endpoint(
     "evaluagent",
@@ -63,131 +52,53 @@ EVALUATION_LISTING = Listing(
 def build_evaluagent_assets(
     partitions_def: PartitionsDefinition, *, analytics_enabled: bool
 ) -> list[AssetsDefinition]:
-    common = vendor_asset_options("evaluagent")
-    partitioned = {
-        **common,
-        "partitions_def": partitions_def,
-        "backfill_policy": BackfillPolicy.multi_run(max_partitions_per_run=7),
-    }
-
-    @asset(
-        key=EVALUATIONS.asset_key,
-        check_specs=raw_check_specs(EVALUATIONS.asset_key, EVALUATIONS),
-        description="Evaluations published in the UTC day (list pages with their contacts).",
-        **partitioned,
-    )
-    def evaluagent_evaluations(
-        context: AssetExecutionContext, evaluagent: EvaluAgentResource, duckdb: WarehouseResource
-    ) -> MaterializeResult:
-        client = evaluagent.client()
-        try:
-            return materialize_windows(
-                context,
-                duckdb,
-                EVALUATIONS,
-                client.http,
-                lambda window: lambda on_bad: client.evaluation_pages(window, on_bad),
-            )
-        finally:
-            client.close()
-
-    @asset(
-        key=EVALUATION_DETAILS.asset_key,
-        check_specs=raw_check_specs(EVALUATION_DETAILS.asset_key, EVALUATION_DETAILS),
-        deps=[EVALUATIONS.asset_key],
-        description=(
-            "Line items, sections and feedback of the day's evaluations, fetched only for ids "
-            "that are new or whose updated_at changed (detail calls have a daily limit)."
-        ),
-        **partitioned,
-    )
-    def evaluagent_evaluation_details(
-        context: AssetExecutionContext, evaluagent: EvaluAgentResource, duckdb: WarehouseResource
-    ) -> MaterializeResult:
-        client = evaluagent.client()
-        try:
-            return materialize_details(
-                context,
-                duckdb,
-                EVALUATION_LISTING,
-                EVALUATION_DETAILS,
-                client.http,
-                client.evaluation_detail,
-            )
-        finally:
-            client.close()
-
-    def snapshot_asset(endpoint, description: str):
-        @asset(
-            key=endpoint.asset_key,
-            description=description,
-            check_specs=raw_check_specs(endpoint.asset_key, endpoint),
-            **common,
-        )
-        def _snapshot(
-            context: AssetExecutionContext,
-            evaluagent: EvaluAgentResource,
-            duckdb: WarehouseResource,
-        ) -> MaterializeResult:
-            client = evaluagent.client()
-            pages = client.user_pages if endpoint is USERS else client.group_pages
-            try:
-                return materialize_windows(
-                    context,
-                    duckdb,
-                    endpoint,
-                    client.http,
-                    lambda _window: pages,
-                    windows=[SNAPSHOT],
-                )
-            finally:
-                client.close()
-
-        return _snapshot
-
     assets = [
-        evaluagent_evaluations,
-        evaluagent_evaluation_details,
-        snapshot_asset(USERS, "Every EvaluAgent user (agents, evaluators), refreshed each run."),
-        snapshot_asset(GROUPS, "Every EvaluAgent group (teams), refreshed each run."),
+        pull_asset(
+            "evaluagent",
+            EVALUATIONS,
+            EvaluAgentClient,
+            EvaluAgentClient.evaluation_pages,
+            partitions_def=partitions_def,
+            description="Evaluations published in the UTC day (list pages with their contacts).",
+        ),
+        details_asset(
+            "evaluagent",
+            EVALUATION_LISTING,
+            EVALUATION_DETAILS,
+            EvaluAgentClient,
+            lambda client: client.evaluation_detail,
+            partitions_def=partitions_def,
+            description=(
+                "Line items, sections and feedback of the day's evaluations, fetched only for "
+                "ids that are new or whose updated_at changed (detail calls have a daily limit)."
+            ),
+        ),
+        pull_asset(
+            "evaluagent",
+            USERS,
+            EvaluAgentClient,
+            lambda client, _window, on_bad: client.user_pages(on_bad),
+            description="Every EvaluAgent user (agents, evaluators), refreshed each run.",
+        ),
+        pull_asset(
+            "evaluagent",
+            GROUPS,
+            EvaluAgentClient,
+            lambda client, _window, on_bad: client.group_pages(on_bad),
+            description="Every EvaluAgent group (teams), refreshed each run.",
+        ),
     ]
-
     if analytics_enabled:
-
-        @asset(
-            key=CONVERSATIONS.asset_key,
-            check_specs=raw_check_specs(CONVERSATIONS.asset_key, CONVERSATIONS),
-            description="Conversation analytics by contact_date (EVALUAGENT_ANALYTICS_ENABLED).",
-            **partitioned,
+        assets.append(
+            pull_asset(
+                "evaluagent",
+                CONVERSATIONS,
+                EvaluAgentClient,
+                EvaluAgentClient.analytics_pages,
+                partitions_def=partitions_def,
+                description=(
+                    "Conversation analytics by contact_date (EVALUAGENT_ANALYTICS_ENABLED)."
+                ),
+            )
         )
-        def evaluagent_conversations(
-            context: AssetExecutionContext,
-            evaluagent: EvaluAgentResource,
-            duckdb: WarehouseResource,
-        ) -> MaterializeResult:
-            if not evaluagent.analytics_integration:
-                raise ValueError(
-                    "EVALUAGENT_ANALYTICS_INTEGRATION is required by the conversations "
-                    "endpoint (its `integration` parameter)"
-                )
-            client = evaluagent.client()
-            try:
-                return materialize_windows(
-                    context,
-                    duckdb,
-                    CONVERSATIONS,
-                    client.http,
-                    lambda window: (
-                        lambda on_bad: client.conversation_pages(
-                            window,
-                            evaluagent.analytics_path,
-                            evaluagent.analytics_integration,
-                            on_bad,
-                        )
-                    ),
-                )
-            finally:
-                client.close()
-
-        assets.append(evaluagent_conversations)
     return assets

@@ -20,6 +20,7 @@ from pipeline.lib.http import (
     AuthenticationError,
     InvalidBodyHook,
     RateBudget,
+    VendorClient,
     VendorHttp,
     VendorHTTPError,
 )
@@ -103,7 +104,7 @@ def _more(page: JsonApiPage, number: int) -> tuple[bool, list[str]]:
     return True, warnings
 
 
-class EvaluAgentClient:
+class EvaluAgentClient(VendorClient):
     def __init__(self, config: EvaluAgentResource) -> None:
         self.config = config
         self.redactor = Redactor([config.secret_key])
@@ -129,9 +130,6 @@ class EvaluAgentClient:
         # httpx builds the Basic header itself; its encoded value must never be echoed either.
         token = f"{config.access_key_id}:{config.secret_key}".encode()
         self.redactor.add(base64.b64encode(token).decode())
-
-    def close(self) -> None:
-        self.http.close()
 
     @staticmethod
     def between(window: Window) -> str:
@@ -253,12 +251,18 @@ class EvaluAgentClient:
             on_invalid_body=on_invalid_body,
         )
 
-    def conversation_pages(
-        self, window: Window, path: str, integration: str, on_invalid_body: InvalidBodyHook
-    ) -> Iterator[Page]:
+    def analytics_pages(self, window: Window, on_invalid_body: InvalidBodyHook) -> Iterator[Page]:
+        """Conversation analytics by contact date, at the configured path, for the configured
+        `integration` (a parameter its documents require and do not enumerate)."""
+        integration = self.config.analytics_integration
+        if not integration:
+            raise ValueError(
+                "EVALUAGENT_ANALYTICS_INTEGRATION is required by the conversations "
+                "endpoint (its `integration` parameter)"
+            )
         params = {"filter[contact_date;between]": self.between(window), "integration": integration}
         return self.iter_pages(
-            path,
+            self.config.analytics_path,
             params,
             label=f"conversations of {window.label}",
             rate_key="conversations",

@@ -3,14 +3,9 @@ resource."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
-
-if TYPE_CHECKING:
-    from pipeline.evaluagent.client import EvaluAgentClient
 
 
 class EvaluAgentResource(VendorSettings):
@@ -37,8 +32,3 @@ class EvaluAgentResource(VendorSettings):
     analytics_integration: str | None = Field(
         default=None, description="the `integration` value conversation analytics requires"
     )
-
-    def client(self) -> EvaluAgentClient:
-        from pipeline.evaluagent.client import EvaluAgentClient
-
-        return EvaluAgentClient(self)

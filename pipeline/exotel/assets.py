@@ -16,6 +16,7 @@ from dagster import (
     asset,
 )
 
+from pipeline.exotel.client import ExotelClient
 from pipeline.exotel.resources import ExotelResource
 from pipeline.exotel.submit import ExotelSubmitter
 from pipeline.exotel.webhooks import WEBHOOKS, ExotelWebhooks
@@ -23,10 +24,10 @@ from pipeline.lib.conventions import table_metadata, vendor_asset_options
 from pipeline.lib.receive.journal import Journal
 from pipeline.lib.receive.land import land_deliveries
 from pipeline.lib.submit.asset import (
-    IN_DOUBT,
     OVERDUE,
     run_submissions,
     submission_check_specs,
+    submissions_asset,
     table_schema_of,
 )
 from pipeline.lib.submit.flow import Inbox
@@ -39,35 +40,24 @@ UNMATCHED = "no_unmatched_deliveries"
 COMMON = vendor_asset_options("exotel")
 
 
-def _submitter(exotel: ExotelResource) -> ExotelSubmitter:
-    return ExotelSubmitter(exotel.client(), timedelta(hours=exotel.result_timeout_hours))
+def _submitter(exotel: ExotelResource, client: ExotelClient) -> ExotelSubmitter:
+    return ExotelSubmitter(client, timedelta(hours=exotel.result_timeout_hours))
 
 
 def build_exotel_assets(journal_path: Path, inbox_settle_seconds: float) -> list[AssetsDefinition]:
-    @asset(
-        key=REQUESTS_KEY,
-        check_specs=submission_check_specs(REQUESTS_KEY, [IN_DOUBT]),
+    exotel_requests = submissions_asset(
+        "exotel",
+        REQUESTS_KEY,
+        ExotelClient,
+        _submitter,
+        inbox=lambda exotel: Inbox(Path(exotel.inbox_path), inbox_settle_seconds),
+        poll=False,
         description=(
-            "ExoVoiceAnalyze asked for the insights of each new call of the inbox, one "
-            "request each, recorded in raw.submissions before it is sent; its callback URL "
-            "carries the request's task and a signature the receiver checks."
+            "ExoVoiceAnalyze asked for the insights of each new call of the inbox, one request "
+            "each, recorded in raw.submissions before it is sent; its callback URL carries the "
+            "request's task and a signature the receiver checks."
         ),
-        **COMMON,
     )
-    def exotel_requests(
-        context: AssetExecutionContext, exotel: ExotelResource, duckdb: WarehouseResource
-    ) -> MaterializeResult:
-        submitter = _submitter(exotel)
-        try:
-            return run_submissions(
-                context,
-                duckdb,
-                submitter,
-                Inbox(Path(exotel.inbox_path), inbox_settle_seconds),
-                poll=False,
-            )
-        finally:
-            submitter.client.close()
 
     @asset(
         key=WEBHOOKS.asset_key,
@@ -104,11 +94,10 @@ def build_exotel_assets(journal_path: Path, inbox_settle_seconds: float) -> list
                 f"exotel: {landed['unmatched']} deliveries name no request of ours; "
                 "see raw.quarantine"
             )
-        submitter = _submitter(exotel)
-        try:
-            polled = run_submissions(context, duckdb, submitter, None, submit=False)
-        finally:
-            submitter.client.close()
+        with ExotelClient(exotel) as client:
+            polled = run_submissions(
+                context, duckdb, _submitter(exotel, client), None, submit=False
+            )
         with duckdb.get_connection() as conn:
             rows = conn.execute(f"select count(*) from {WEBHOOKS.table}").fetchone()[0]
         metadata = {

@@ -12,13 +12,13 @@ import httpx
 from pipeline.exotel.models import InsightsRequested
 from pipeline.exotel.resources import ExotelResource
 from pipeline.lib.http import (
-    AuthenticationError,
     ClientRequestError,
     MaybeSentError,
     RateBudget,
-    RetryableError,
+    VendorClient,
     VendorHttp,
     VendorHTTPError,
+    status_error,
 )
 from pipeline.lib.receive.callback import SIGNATURE_PATTERN, SignedCallback
 from pipeline.lib.redaction import Redactor
@@ -44,23 +44,21 @@ def _status(response: httpx.Response, body: Any) -> int:
     return status
 
 
+CREDENTIALS = (
+    "EXOTEL_API_KEY, EXOTEL_API_TOKEN and that ExoVoiceAnalyze is enabled for EXOTEL_ACCOUNT_SID"
+)
+
+
 def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
+    """Exotel may answer an error with HTTP 200 and its status in the body's `http_code`: the
+    shared mapping of that status. Otherwise the HTTP status says it (VendorHttp's default)."""
     status = _status(response, body)
-    if status < 400:
+    if status == response.status_code or status < 400:
         return None
-    text = f"{label}: HTTP {status}: {_message(body) or 'no message'}"
-    if status in (401, 403):
-        return AuthenticationError(
-            f"{text} (check EXOTEL_API_KEY, EXOTEL_API_TOKEN and that ExoVoiceAnalyze is "
-            "enabled for EXOTEL_ACCOUNT_SID)",
-            status=status,
-        )
-    if status == 429 or status >= 500:
-        return RetryableError(text, status=status)
-    return ClientRequestError(text, status=status)
+    return status_error(status, label, _message(body), credentials=CREDENTIALS)
 
 
-class ExotelClient:
+class ExotelClient(VendorClient):
     def __init__(self, config: ExotelResource) -> None:
         self.config = config
         self.callback = SignedCallback("exotel", config.webhook_secret)
@@ -79,10 +77,9 @@ class ExotelClient:
             max_attempts=config.max_attempts,
             backoff_initial=config.backoff_initial_seconds,
             classify=_classify,
+            error_text=_message,
+            credentials=CREDENTIALS,
         )
-
-    def close(self) -> None:
-        self.http.close()
 
     def request_insights(self, call_sid: str, task: str) -> InsightsRequested:
         """POST .../Calls/{call_sid}/ExoVoiceAnalyze.json: charged and not idempotent, so

@@ -3,14 +3,11 @@ resource."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
 from pipeline.lib.vendor import VendorSettings, secret
-
-if TYPE_CHECKING:
-    from pipeline.exotel.client import ExotelClient
 
 # The insights ExoVoiceAnalyze can be asked for.
 INSIGHT_TASKS = ("summarization", "sentiment", "categorise", "transcript")
@@ -87,8 +84,3 @@ class ExotelResource(VendorSettings):
     @property
     def category_list(self) -> list[str]:
         return split_list(self.categories)
-
-    def client(self) -> ExotelClient:
-        from pipeline.exotel.client import ExotelClient
-
-        return ExotelClient(self)

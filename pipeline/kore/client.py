@@ -23,6 +23,7 @@ from pipeline.lib.http import (
     JsonResponse,
     RateBudget,
     RetryableError,
+    VendorClient,
     VendorHttp,
     VendorHTTPError,
 )
@@ -100,7 +101,7 @@ def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPErro
     return None
 
 
-class KoreClient:
+class KoreClient(VendorClient):
     """Walks the rawdata pages of one UTC window."""
 
     def __init__(self, config: KoreResource) -> None:
@@ -128,9 +129,6 @@ class KoreClient:
     @property
     def path(self) -> str:
         return f"qualityai/api/v1/public/qualitymanagement/app/{self.config.stream_id}/rawdata"
-
-    def close(self) -> None:
-        self.http.close()
 
     def request_body(self, window: Window, page: int, offset: int = 0) -> dict[str, object]:
         # Kore compares whole seconds and includes both ends: ask up to the window's last second.

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
-
-if TYPE_CHECKING:
-    from pipeline.kore.client import KoreClient
 
 
 class KoreResource(VendorSettings):
@@ -34,8 +29,3 @@ class KoreResource(VendorSettings):
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=0.5, gt=0)
     timeout_seconds: float = Field(default=30.0, gt=0)
-
-    def client(self) -> KoreClient:
-        from pipeline.kore.client import KoreClient
-
-        return KoreClient(self)

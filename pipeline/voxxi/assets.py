@@ -4,22 +4,13 @@ the workspace's agents, refreshed each run."""
 from datetime import timedelta
 from pathlib import Path
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
-    MaterializeResult,
-    asset,
-)
+from dagster import AssetKey, AssetsDefinition
 
-from pipeline.lib.conventions import vendor_asset_options
-from pipeline.lib.pull.asset import materialize_windows
-from pipeline.lib.pull.checks import raw_check_specs
+from pipeline.lib.pull.factory import pull_asset
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.submit.asset import IN_DOUBT, OVERDUE, run_submissions, submission_check_specs
+from pipeline.lib.submit.asset import submissions_asset
 from pipeline.lib.submit.flow import Inbox
-from pipeline.lib.warehouse import WarehouseResource
-from pipeline.lib.windows import SNAPSHOT
+from pipeline.voxxi.client import VoxxiClient
 from pipeline.voxxi.resources import VoxxiResource
 from pipeline.voxxi.submit import VoxxiSubmitter
 
@@ -33,83 +24,45 @@ AGENTS = Endpoint(
 ENDPOINTS = (CALL_ANALYSES, AGENTS)
 SUBMISSIONS_KEY = AssetKey(["raw", "voxxi", "submissions"])
 
-COMMON = vendor_asset_options("voxxi")
 
-
-def _submitter(voxxi: VoxxiResource, client) -> VoxxiSubmitter:
+def _submitter(voxxi: VoxxiResource, client: VoxxiClient) -> VoxxiSubmitter:
     return VoxxiSubmitter(
-        client,
-        voxxi.recordings,
-        CALL_ANALYSES,
-        timedelta(hours=voxxi.result_timeout_hours),
+        client, voxxi.recordings, CALL_ANALYSES, timedelta(hours=voxxi.result_timeout_hours)
     )
 
 
 def build_voxxi_assets(inbox_settle_seconds: float) -> list[AssetsDefinition]:
-    @asset(
-        key=SUBMISSIONS_KEY,
-        check_specs=submission_check_specs(SUBMISSIONS_KEY, [IN_DOUBT]),
-        description=(
-            "Calls from the inbox submitted to Voxxi, one request each, every one recorded in "
-            "raw.submissions before it is sent; a local recording is uploaded first."
+    return [
+        submissions_asset(
+            "voxxi",
+            SUBMISSIONS_KEY,
+            VoxxiClient,
+            _submitter,
+            inbox=lambda voxxi: Inbox(Path(voxxi.inbox_path), inbox_settle_seconds),
+            poll=False,
+            description=(
+                "Calls from the inbox submitted to Voxxi, one request each, every one recorded "
+                "in raw.submissions before it is sent; a local recording is uploaded first."
+            ),
         ),
-        **COMMON,
-    )
-    def voxxi_submissions(
-        context: AssetExecutionContext, voxxi: VoxxiResource, duckdb: WarehouseResource
-    ) -> MaterializeResult:
-        client = voxxi.client()
-        try:
-            return run_submissions(
-                context,
-                duckdb,
-                _submitter(voxxi, client),
-                Inbox(Path(voxxi.inbox_path), inbox_settle_seconds),
-                poll=False,
-            )
-        finally:
-            client.close()
-
-    @asset(
-        key=CALL_ANALYSES.asset_key,
-        deps=[SUBMISSIONS_KEY],
-        check_specs=submission_check_specs(CALL_ANALYSES.asset_key, [OVERDUE]),
-        description=(
-            "Each submitted call's analysis polled until it is final, every answer that "
-            f"changed kept as received in {CALL_ANALYSES.table}; a call still unfinished "
-            "after VOXXI_RESULT_TIMEOUT_HOURS is failed."
+        submissions_asset(
+            "voxxi",
+            CALL_ANALYSES.asset_key,
+            VoxxiClient,
+            _submitter,
+            submit=False,
+            deps=[SUBMISSIONS_KEY],
+            description=(
+                "Each submitted call's analysis polled until it is final, every answer that "
+                f"changed kept as received in {CALL_ANALYSES.table}; a call still unfinished "
+                "after VOXXI_RESULT_TIMEOUT_HOURS is failed."
+            ),
         ),
-        **COMMON,
-    )
-    def voxxi_call_analyses(
-        context: AssetExecutionContext, voxxi: VoxxiResource, duckdb: WarehouseResource
-    ) -> MaterializeResult:
-        client = voxxi.client()
-        try:
-            return run_submissions(context, duckdb, _submitter(voxxi, client), None, submit=False)
-        finally:
-            client.close()
-
-    @asset(
-        key=AGENTS.asset_key,
-        check_specs=raw_check_specs(AGENTS.asset_key, AGENTS),
-        description="Every active Voxxi agent (id, name, email), refreshed each run.",
-        **COMMON,
-    )
-    def voxxi_agents(
-        context: AssetExecutionContext, voxxi: VoxxiResource, duckdb: WarehouseResource
-    ) -> MaterializeResult:
-        client = voxxi.client()
-        try:
-            return materialize_windows(
-                context,
-                duckdb,
-                AGENTS,
-                client.http,
-                lambda _: client.agent_pages,
-                windows=[SNAPSHOT],
-            )
-        finally:
-            client.close()
-
-    return [voxxi_submissions, voxxi_call_analyses, voxxi_agents]
+        pull_asset(
+            "voxxi",
+            AGENTS,
+            VoxxiClient,
+            lambda client, _window, on_bad: client.agent_pages(on_bad),
+            description="Every active Voxxi agent (id, name, email), refreshed each run.",
+        ),
+    ]

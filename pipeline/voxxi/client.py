@@ -12,14 +12,13 @@ from typing import Any
 import httpx
 
 from pipeline.lib.http import (
-    AuthenticationError,
     ClientRequestError,
     InvalidBodyHook,
     JsonResponse,
     RateBudget,
     RetryableError,
+    VendorClient,
     VendorHttp,
-    VendorHTTPError,
 )
 from pipeline.lib.pull.pages import Page
 from pipeline.lib.pull.paging import parse_page
@@ -38,23 +37,7 @@ def _message(body: Any) -> str:
     return str(error or body.get("message") or "")
 
 
-def _classify(response: httpx.Response, body: Any, label: str) -> VendorHTTPError | None:
-    status = response.status_code
-    if status < 400:
-        return None
-    message = _message(body) or "no message"
-    text = f"{label}: HTTP {status}: {message}"
-    if status in (401, 403):
-        return AuthenticationError(
-            f"{text} (check VOXXI_API_TOKEN, and VOXXI_AUTH_HEADER for how it is sent)",
-            status=status,
-        )
-    if status == 429 or status >= 500:
-        return RetryableError(text, status=status)
-    return ClientRequestError(text, status=status)
-
-
-class VoxxiClient:
+class VoxxiClient(VendorClient):
     def __init__(self, config: VoxxiResource) -> None:
         self.config = config
         self.redactor = Redactor([config.api_token])
@@ -74,11 +57,9 @@ class VoxxiClient:
             timeout=config.timeout_seconds,
             max_attempts=config.max_attempts,
             backoff_initial=config.backoff_initial_seconds,
-            classify=_classify,
+            error_text=_message,
+            credentials="VOXXI_API_TOKEN, and VOXXI_AUTH_HEADER for how it is sent",
         )
-
-    def close(self) -> None:
-        self.http.close()
 
     def create_call(self, payload: dict[str, Any]) -> CallCreated:
         """POST /calls: not idempotent, so retried only when it surely never arrived."""

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
-
-if TYPE_CHECKING:
-    from pipeline.voxxi.client import VoxxiClient
 
 
 class VoxxiResource(VendorSettings):
@@ -42,8 +39,3 @@ class VoxxiResource(VendorSettings):
     @property
     def recordings(self) -> Path:
         return Path(self.recordings_path or self.inbox_path)
-
-    def client(self) -> VoxxiClient:
-        from pipeline.voxxi.client import VoxxiClient
-
-        return VoxxiClient(self)

@@ -12,15 +12,15 @@ from dagster import (
     MetadataValue,
 )
 
-from pipeline.lib.commit import LoadOutcome
 from pipeline.lib.conventions import table_metadata
 from pipeline.lib.http import AuthenticationError, VendorHttp, VendorHTTPError
 from pipeline.lib.pull import checks
+from pipeline.lib.pull.commit import LoadOutcome
 from pipeline.lib.pull.land import land_window
 from pipeline.lib.pull.pages import PageSource
+from pipeline.lib.pull.spool import WindowSpool, prune_spools
 from pipeline.lib.raw_schema import Endpoint, table_schema
 from pipeline.lib.redaction import reason_of
-from pipeline.lib.spool import WindowSpool, prune_spools
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
 

@@ -13,7 +13,7 @@ from dagster import (
     MetadataValue,
 )
 
-from pipeline.lib.commit import LoadOutcome
+from pipeline.lib.pull.commit import LoadOutcome
 from pipeline.lib.raw_schema import Endpoint
 
 EMPTIED = "window_not_emptied"

@@ -25,8 +25,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook, VendorHttp
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.pages import Page
+from pipeline.lib.pull.spool import WindowSpool
 from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema, landed_values, successful_rows
-from pipeline.lib.spool import WindowSpool
 from pipeline.lib.warehouse import WarehouseResource
 from pipeline.lib.windows import Window
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.lib.commit import LoadOutcome, commit_window, fail_window
 from pipeline.lib.http import VendorHttp
+from pipeline.lib.pull.commit import LoadOutcome, commit_window, fail_window
 from pipeline.lib.pull.pages import Page, PageSource
+from pipeline.lib.pull.spool import WindowSpool
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.redaction import reason_of
-from pipeline.lib.spool import WindowSpool
 from pipeline.lib.windows import Window
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]

@@ -1,9 +1,8 @@
 """What every vendor's submissions asset does: submit the inbox, poll, report, check."""
 
-from __future__ import annotations
-
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from dagster import (
     AssetCheckResult,
@@ -11,12 +10,15 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     MaterializeResult,
     MetadataValue,
     TableSchema,
+    asset,
 )
 
-from pipeline.lib.conventions import table_metadata
+from pipeline.lib.conventions import table_metadata, vendor_asset_options
+from pipeline.lib.http import VendorClient
 from pipeline.lib.raw_schema import table_schema
 from pipeline.lib.submit import ledger
 from pipeline.lib.submit.flow import Inbox, SubmissionRun, Submitter
@@ -125,3 +127,43 @@ def run_submissions(
         },
         check_results=results,
     )
+
+
+def submissions_asset(
+    vendor: str,
+    key: AssetKey,
+    client: Callable[[Any], VendorClient],
+    submitter: Callable[[Any, Any], Submitter],
+    *,
+    description: str,
+    inbox: Callable[[Any], Inbox] | None = None,
+    submit: bool = True,
+    poll: bool = True,
+    deps: Sequence[AssetKey] = (),
+) -> AssetsDefinition:
+    """A vendor's asset that submits what is new in its inbox (`inbox(settings)`), polls what
+    is unfinished, or both, through the `submitter(settings, client)` of its vendor. The
+    vendor's settings are its resource, keyed by its name."""
+    checks = ([IN_DOUBT] if submit else []) + ([OVERDUE] if poll else [])
+
+    @asset(
+        key=key,
+        description=description,
+        check_specs=submission_check_specs(key, checks),
+        required_resource_keys={vendor, "duckdb"},
+        deps=list(deps),
+        **vendor_asset_options(vendor),
+    )
+    def _submissions(context: AssetExecutionContext) -> MaterializeResult:
+        settings = getattr(context.resources, vendor)
+        with client(settings) as opened:
+            return run_submissions(
+                context,
+                context.resources.duckdb,
+                submitter(settings, opened),
+                inbox(settings) if inbox is not None and submit else None,
+                submit=submit,
+                poll=poll,
+            )
+
+    return _submissions

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.lib import raw_log
+from pipeline.lib.pull.spool import CHUNK_PAGES, WindowSpool
 from pipeline.lib.raw_log import LoadRecord
 from pipeline.lib.raw_schema import ensure_raw_schema, transaction
-from pipeline.lib.spool import CHUNK_PAGES, WindowSpool
 from pipeline.lib.windows import Window
 
 # read_json_objects refuses larger elements; far above any QA record, and a clear error if not.

@@ -1,27 +1,23 @@
-"""The one HTTP layer every vendor client uses.
+"""The one HTTP client every vendor client uses.
 
 httpx for transport, tenacity for retries with jitter, pyrate-limiter for the per-vendor rate
-budget. Errors are classified once here; a vendor adds only its own body-code rules.
+budget (`budgets.py`). Errors are classified once (`errors.py`); a vendor adds only its own
+body-code rules, the text of its error bodies and the variables its credentials come from.
 """
 
 from __future__ import annotations
 
-import codecs
 import logging
 import random
-import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Self
 
 import httpx
-from pydantic import BaseModel, ValidationError
-from pyrate_limiter import Limiter, PostgresBucket, Rate, SQLiteBucket
+from pyrate_limiter import Limiter
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -30,153 +26,35 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from pipeline.lib import json_text
+from pipeline.lib.http.bodies import (
+    UNPARSED,
+    Expect,
+    JsonResponse,
+    decode_strictly,
+    parse_json,
+    top_level,
+    validate_expected,
+)
+from pipeline.lib.http.budgets import RateBudget, shared_limiter
+from pipeline.lib.http.errors import (
+    ErrorClassifier,
+    MalformedBodyError,
+    MaybeSentError,
+    RetryableError,
+    VendorHTTPError,
+    parse_retry_after,
+    status_error,
+)
 from pipeline.lib.json_text import escape_lone_surrogates
 from pipeline.lib.redaction import Redactor
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pipeline.lib.http")
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 120.0
-RATE_SLACK_SECONDS = 1.0
-
-
-class VendorHTTPError(Exception):
-    """A request to a vendor failed; the message names vendor, request and reason."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class AuthenticationError(VendorHTTPError):
-    """The vendor rejected the credentials. Never retried: it would only lock the key out."""
-
-
-class RetryableError(VendorHTTPError):
-    """Rate limited, a server error, a transport failure or a malformed body: worth retrying."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, status=status)
-        self.retry_after = retry_after
-
-
-class MalformedBodyError(RetryableError):
-    """The response body is not the JSON the vendor promised (truncated, HTML error page...)."""
-
-
-class ClientRequestError(VendorHTTPError):
-    """A 4xx other than auth or rate limiting: our request is wrong, retrying will not help."""
-
-
-class MaybeSentError(VendorHTTPError):
-    """A create request may have reached the vendor: a timeout after it was sent, a 5xx, a
-    connection cut mid-response, an answer that cannot be read. Sending it again could create
-    the thing twice, so it is never retried."""
-
 
 # Transport errors raised before any byte of the request left: safe to send again.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header, in either of its forms (delta or HTTP date)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
-@dataclass(frozen=True)
-class RateBudget:
-    """A request budget, e.g. 60 per 60 seconds, shared by every client of one vendor account;
-    and, for a vendor that also limits a day (EvaluAgent: 10,000 a day per endpoint), a daily
-    one: past it, requests wait for the rolling day to free a slot, so a backfill paces itself
-    across days instead of failing on the vendor's 429s."""
-
-    requests: int
-    per_seconds: float
-    per_day: int | None = None
-    # Only tests shorten the day, to see the daily budget at work.
-    day_seconds: float = 86_400.0
-
-    def limiter_key(self, scope: str) -> str:
-        return f"{scope}:{self.requests}/{self.per_seconds}"
-
-    def daily(self) -> RateBudget | None:
-        """The day's budget on its own (a limiter of its own: its requests wait apart)."""
-        if self.per_day is None:
-            return None
-        return RateBudget(self.per_day, self.day_seconds)
-
-
-_LIMITERS: dict[str, Limiter] = {}
-_LIMITERS_LOCK = threading.Lock()
-# Where budgets are counted: a SQLite file (one machine), a PostgreSQL URL (every machine of
-# a deployment), or None (this process alone).
-_RATE_STATE: dict[str, Path | str | None] = {"state": None}
-_POOLS: dict[str, Any] = {}
-
-
-def use_shared_rate_state(state: Path | str | None) -> None:
-    """Keep rate budgets where every process of this deployment counts against the same
-    budget, so consecutive or parallel runs of one vendor never exceed its limit together: a
-    SQLite file (pyrate-limiter's bucket, behind a file lock) for one machine, or a
-    `postgresql://` URL (its PostgreSQL bucket) for runs on several. None keeps budgets per
-    process."""
-    with _LIMITERS_LOCK:
-        if _RATE_STATE["state"] != state:
-            _RATE_STATE["state"] = state
-            _LIMITERS.clear()
-
-
-def _postgres_bucket(url: str, table: str, rates: list[Rate]) -> PostgresBucket:
-    from psycopg_pool import ConnectionPool
-
-    if url not in _POOLS:
-        # Opened once per process; a request takes a connection for one statement. libpq
-        # reads `postgresql://`; the SQLAlchemy driver suffix Dagster's URL carries is not
-        # its business.
-        conninfo = re.sub(r"^postgres(?:ql)?\+\w+://", "postgresql://", url)
-        _POOLS[url] = ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
-    return PostgresBucket(_POOLS[url], table, rates)
-
-
-def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
-    """One limiter per vendor account (scope), shared by every client of this process and,
-    with `use_shared_rate_state`, by every process."""
-    key = budget.limiter_key(scope)
-    with _LIMITERS_LOCK:
-        if key not in _LIMITERS:
-            # The window is a little longer than the vendor's: a request leaves here before it
-            # arrives there, and the vendor's clock decides.
-            rate = Rate(budget.requests, int((budget.per_seconds + RATE_SLACK_SECONDS) * 1000))
-            state = _RATE_STATE["state"]
-            table = "budget_" + re.sub(r"[^0-9a-zA-Z]+", "_", key)
-            if state is None:
-                _LIMITERS[key] = Limiter(rate)
-            elif isinstance(state, str):
-                _LIMITERS[key] = Limiter(_postgres_bucket(state, table.lower(), [rate]))
-            else:
-                state.parent.mkdir(parents=True, exist_ok=True)
-                bucket = SQLiteBucket.init_from_file(
-                    [rate], table=table, db_path=str(state), use_file_lock=True
-                )
-                _LIMITERS[key] = Limiter(bucket)
-        return _LIMITERS[key]
+InvalidBodyHook = Callable[[str, str, str], None]
 
 
 @dataclass
@@ -215,117 +93,6 @@ class RequestStats:
         }
 
 
-def parse_json(text: str | bytes) -> Any:
-    """orjson first: it parses a page of records about 2.5 times faster than `json`, and
-    parsing is most of a client's work per page. A body orjson refuses goes through `json`
-    too, so the error names the position the way Python does; one nested deeper than Python
-    parses is read down to the depth the client steers by (`json_text.loads`). The parsed
-    body only steers the client (envelope, ids); the warehouse stores the text as received."""
-    return json_text.loads(text)
-
-
-_UNPARSED: Any = object()
-
-
-def decode_strictly(content: bytes, charset: str | None) -> tuple[str, str | None]:
-    """The body as text in its declared charset (UTF-8 when none), and None; or, for bytes
-    that are not valid in it, the text with those bytes escaped and the reason. Nothing is
-    replaced silently: a body that is not what it says is a bad body."""
-    encoding = charset or "utf-8"
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        encoding = "utf-8"
-    try:
-        return content.decode(encoding), None
-    except UnicodeDecodeError as exc:
-        return (
-            content.decode(encoding, "backslashreplace"),
-            f"not valid {encoding} ({exc.reason} at byte {exc.start})",
-        )
-
-
-class JsonResponse:
-    """A JSON response: its body as received, and its body parsed.
-
-    When the request named the shape a good body has (`expect`) and the body was read as it,
-    `expected` holds what was read and the full parse waits until `data` is first read: the
-    envelope and ids come straight from the bytes, without Python objects for the parts of
-    the records nobody looks at, which is most of a client's work per page. Such a body is
-    also proven UTF-8 JSON, so `body` is the bytes as received and nothing is decoded unless
-    `text` is read."""
-
-    def __init__(
-        self,
-        status: int,
-        content: bytes,
-        text: str | None = None,
-        data: Any = _UNPARSED,
-        expected: Any = None,
-    ) -> None:
-        self.status = status
-        self.content = content
-        self.expected = expected
-        self._text = text
-        self._data = data
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = self.content.decode("utf-8")
-        return self._text
-
-    @property
-    def body(self) -> str | bytes:
-        """What the raw landing stores: the bytes as received when they validated as the
-        expected shape (valid UTF-8), else the text as decoded by its declared charset."""
-        return self.content if self._text is None else self._text
-
-    @property
-    def data(self) -> Any:
-        if self._data is _UNPARSED:
-            self._data = parse_json(self.content if self._text is None else self._text)
-        return self._data
-
-
-# (response, its body parsed as JSON or None when it is not JSON, label) -> the error, if any.
-ErrorClassifier = Callable[[httpx.Response, Any, str], VendorHTTPError | None]
-InvalidBodyHook = Callable[[str, str, str], None]
-
-
-class ExpectedReader(Protocol):
-    """Reads a body of the expected shape straight from its bytes: None for a body of
-    another shape (or not UTF-8). What it returns carries the body's `top_level` keys."""
-
-    def read(self, content: bytes) -> Any: ...
-
-
-# The shape a good body has: a pydantic model, or a reader of the client's own.
-Expect = type[BaseModel] | ExpectedReader
-
-
-def _validate_expected(expect: Expect | None, content: bytes) -> Any:
-    if expect is None:
-        return None
-    if isinstance(expect, type) and issubclass(expect, BaseModel):
-        try:
-            # From the bytes: decoding a page to `str` and pydantic encoding it back would
-            # cost more than the validation itself. Bytes that are not UTF-8 fail here and
-            # take the decoded-text path below.
-            return expect.model_validate_json(content)
-        except ValidationError:
-            return None
-    return expect.read(content)
-
-
-def _top_level(expected: Any) -> dict[str, Any]:
-    """The top-level keys of a body read as expected, for the vendor's error classifier."""
-    if isinstance(expected, BaseModel):
-        # Keys the model does not declare survive in its dump (extra="allow").
-        return expected.model_dump(by_alias=True)
-    return expected.top_level
-
-
 class _WaitRetryAfterOrBackoff:
     """Honour the server's Retry-After when it gave one, else exponential backoff with jitter."""
 
@@ -359,7 +126,13 @@ class VendorHttp:
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
         classify: ErrorClassifier | None = None,
+        error_text: Callable[[Any], str | None] | None = None,
+        credentials: str = "",
     ) -> None:
+        """`classify` is the vendor's own rules (body codes) before the shared mapping of
+        statuses (`errors.status_error`); `error_text` reads the message out of its error
+        bodies (else the body is quoted); `credentials` names the variables to check when it
+        refuses them."""
         self.vendor = vendor
         self.redactor = redactor or Redactor()
         self.stats = RequestStats()
@@ -367,8 +140,12 @@ class VendorHttp:
         self._budget_scope = budget_scope
         self._daily_budget_said = False
         self._classify = classify
+        self._error_text = error_text
+        self._credentials = credentials
         self._max_attempts = max_attempts
         self._wait = _WaitRetryAfterOrBackoff(backoff_initial, backoff_max)
+        # How a retry waits: a test puts its own here, to see the wait asked for.
+        self.sleep: Callable[[float], None] = time.sleep
         self._client = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
             headers=dict(headers or {}),
@@ -418,6 +195,7 @@ class VendorHttp:
             wait=self._wait,
             retry=retry_if_exception_type(RetryableError),
             before_sleep=self._before_sleep,
+            sleep=lambda seconds: self.sleep(seconds),
             reraise=True,
         )
         return retrying(
@@ -508,12 +286,12 @@ class VendorHttp:
                 label,
                 escaped,
             )
-        expected = _validate_expected(expect, content) if response.status_code < 400 else None
+        expected = validate_expected(expect, content) if response.status_code < 400 else None
         invalid: str | None = None
         text: str | None = None
-        data: Any = _UNPARSED
+        data: Any = UNPARSED
         if expected is not None:
-            body = _top_level(expected)
+            body = top_level(expected)
         else:
             # Parsed once, here: the vendor's classifier and the caller both use this result.
             text, invalid = decode_strictly(content, response.charset_encoding)
@@ -527,7 +305,7 @@ class VendorHttp:
 
         error = self._classify(response, body, label) if self._classify else None
         if error is None and response.status_code >= 400:
-            error = self._default_error(response, label, text or "")
+            error = self._default_error(response, body, label, text or "")
         if error is not None:
             if isinstance(error, RetryableError) and error.retry_after is None:
                 # A vendor's own rule for a rate limit still waits what the header asks.
@@ -553,17 +331,32 @@ class VendorHttp:
         error.args = (self.redactor.text(str(error)), *error.args[1:])
         return error
 
-    def _default_error(self, response: httpx.Response, label: str, text: str) -> VendorHTTPError:
-        status = response.status_code
+    def _default_error(
+        self, response: httpx.Response, body: Any, label: str, text: str
+    ) -> VendorHTTPError:
+        said = self._error_text(body) if self._error_text is not None else None
         # Masked before it is cut: a secret across the cut would otherwise leak in part.
-        detail = self.redactor.text(text.strip())[:300]
-        message = f"{label}: HTTP {status}: {detail}"
-        if status in (401, 403):
-            return AuthenticationError(message, status=status)
-        if status in RETRYABLE_STATUSES:
-            return RetryableError(
-                message,
-                status=status,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        return ClientRequestError(message, status=status)
+        detail = self.redactor.text((said or text).strip())[:300]
+        return status_error(
+            response.status_code,
+            label,
+            detail,
+            credentials=self._credentials,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+
+
+class VendorClient:
+    """What every vendor's client is: its API on one `VendorHttp` (`http`), used as a context
+    manager so that its connections close however the work ends."""
+
+    http: VendorHttp
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
