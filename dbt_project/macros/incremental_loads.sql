@@ -44,6 +44,16 @@
     {%- endif %}
 {%- endmacro %}
 
+{# The rows of `relation` (an incremental model keyed by load) that belong to the current loads
+   this model does not hold yet: what an incremental staging model reads, with the pre-hook
+   `delete_superseded_loads(current_loads_of(relation))` beside it. #}
+{% macro records_of_new_loads(relation) -%}
+    select records.*
+    from {{ relation }} as records
+    inner join ({{ new_loads(current_loads_of(relation)) }}) as new_loads
+        using (loaded_window_start, loaded_run_id)
+{%- endmacro %}
+
 {# The loads of a raw source that landed completely, as the load keys staging carries. #}
 {% macro current_raw_loads(source_relation) -%}
     select distinct

@@ -17,9 +17,7 @@ with conversations as (
         loaded_run_id,
         -- Read once: the list and its length come from the same parse.
         json_extract(record, '$.Agents[*]') as agents
-    from {{ ref('base_kore__rawdata_records') }} as base
-    inner join ({{ new_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}) as new_loads
-        using (loaded_window_start, loaded_run_id)
+    from ({{ records_of_new_loads(ref('base_kore__rawdata_records')) }}) as base
 ),
 
 agents as (

@@ -25,9 +25,7 @@
 
 with source as (
     select base.*
-    from {{ ref('base_kore__rawdata_records') }} as base
-    inner join ({{ new_loads(current_loads_of(ref('base_kore__rawdata_records'))) }}) as new_loads
-        using (loaded_window_start, loaded_run_id)
+    from ({{ records_of_new_loads(ref('base_kore__rawdata_records')) }}) as base
 ),
 
 -- Each record parsed once (see json_text_list).

@@ -1,9 +1,13 @@
 -- One row per Voxxi call, from the latest version of its analysis: status, score, outcome
 -- and the call's metadata. Sections and criteria are in their own models.
+{#- Voxxi's documents name no field for why a call failed: the likely ones, first match wins. -#}
 {%- set fields = {
     'call_id': ['$.data.callId'],
     'status': ['$.data.status'],
-    'failure_reason': ['$.data.failureReason'],
+    'failure_reason': [
+        '$.data.failureReason', '$.data.failure_reason', '$.data.reason', '$.data.error',
+        '$.data.errorMessage', '$.data.message',
+    ],
     'score': ['$.data.analysis.score'],
     'outcome_label': ['$.data.analysis.outcomeLabel'],
     'outcome_rationale': ['$.data.analysis.outcomeRationale'],
@@ -16,9 +20,7 @@
 } %}
 
 with latest as (
-    select *
-    from {{ source('voxxi', 'call_analyses') }}
-    qualify row_number() over (partition by submission_key order by extracted_at desc) = 1
+    select * from {{ ref('base_voxxi__latest_analyses') }}
 ),
 
 extracted as (

@@ -1,9 +1,7 @@
 -- One row per criterion ("criterias", as Voxxi spells it) of a section of a call's latest
 -- analysis, with the positions of both.
 with latest as (
-    select *
-    from {{ source('voxxi', 'call_analyses') }}
-    qualify row_number() over (partition by submission_key order by extracted_at desc) = 1
+    select * from {{ ref('base_voxxi__latest_analyses') }}
 ),
 
 sections as (

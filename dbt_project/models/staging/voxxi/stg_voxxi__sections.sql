@@ -1,8 +1,6 @@
 -- One row per section of a Voxxi call's latest analysis, with its 1-based position.
 with latest as (
-    select *
-    from {{ source('voxxi', 'call_analyses') }}
-    qualify row_number() over (partition by submission_key order by extracted_at desc) = 1
+    select * from {{ ref('base_voxxi__latest_analyses') }}
 ),
 
 sections as (
