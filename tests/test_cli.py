@@ -134,7 +134,7 @@ def test_status_shows_honest_figures_and_json(demo, sandbox) -> None:
     result = _cli(home, "status", "--json", env=env)
     assert result.returncode == 0, result.stderr
     statuses = {s["vendor"]: s for s in json.loads(result.stdout)}
-    assert set(statuses) == {"kore", "evaluagent", "cqa", "voxxi", "exotel"}
+    assert set(statuses) == {v.name for v in VENDORS}
     kore = statuses["kore"]
     assert kore["configured"] is True and kore["last_day"] and kore["last_day_rows"] > 0
     assert statuses["cqa"]["configured"] is False and statuses["cqa"]["last_day_rows"] > 0
@@ -356,7 +356,7 @@ def test_the_report_renders_its_charts_in_chromium(demo, tmp_path) -> None:
         hexed = "#{:02x}{:02x}{:02x}".format(*pixel)
         if hexed in counts:
             counts[hexed] += count
-    for vendor in ("kore", "evaluagent", "cqa"):
+    for vendor in (v.name for v in VENDORS if v.scores):
         assert counts[PALETTE[vendor]] > 40, f"{vendor}'s lines and bars are not drawn"
     text = page.read_text()
     assert "<script src" not in text and "<link" not in text, "nothing to fetch"

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from qa_sandbox.faults import FAULT_KINDS
 
+from pipeline.lib.vendor import PULL
 from pipeline.summary import MARTS
+from pipeline.vendors import VENDORS
 from tests.conftest import DAY, Warehouse
 
 # End to end and long: `make test-fast` leaves it out.
@@ -55,7 +57,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory, sandbox_server) -> dict:
         clean = Warehouse(home / "warehouse.duckdb", home / "analytics.duckdb", instance)
         assert clean.run(DAY, END) == []
         vendors = {v for (v,) in clean.query("select distinct vendor from marts.fct_evaluation")}
-        assert vendors == {"kore", "evaluagent", "cqa"}
+        assert vendors == {v.name for v in VENDORS if PULL in v.shapes and v.scores}
         return {
             "marts": _marts(clean),
             "keys": {

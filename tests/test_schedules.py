@@ -8,6 +8,7 @@ from dagster import build_schedule_context
 
 from pipeline.build import build_defs
 from pipeline.lib.schedules import days_to_pull
+from pipeline.vendors import VENDORS
 
 
 def test_days_to_pull() -> None:
@@ -25,7 +26,7 @@ def test_each_vendor_schedule_requests_yesterday_and_the_lookback(vendor_env, mo
     defs = build_defs()
     repository = defs.get_repository_def()
     tick = datetime(2026, 3, 25, 1, 0, tzinfo=UTC)
-    for vendor in ("kore", "evaluagent", "cqa"):
+    for vendor in (v.name for v in VENDORS if v.daily_job):
         schedule = defs.resolve_schedule_def(f"{vendor}_daily")
         requests = schedule.evaluate_tick(
             build_schedule_context(scheduled_execution_time=tick, repository_def=repository)

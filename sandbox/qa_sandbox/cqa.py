@@ -105,6 +105,7 @@ class CqaSandbox(Simulator):
     _arrived: dict[date, int] = field(default_factory=dict)
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
+    credentials_seen: set[str] = field(default_factory=set)
     _last_credential: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -299,6 +300,7 @@ class CqaSandbox(Simulator):
         if request.path_params.get("account_id") != self.account_id:
             return _error(404, "NOT_FOUND", "Account not found")
         self._last_credential = request.headers.get("x-api-key", "")
+        self.saw(self._last_credential)
         if self._last_credential != self.api_key:
             message = "Missing or invalid API key"
             if self.echo_credentials:

@@ -109,6 +109,7 @@ class EvaluAgentSandbox(Simulator):
     directory_paged: bool = False
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
+    credentials_seen: set[str] = field(default_factory=set)
     _last_credential: str = ""
     _limits: dict[str, SlidingWindowLimit] = field(default_factory=dict)
     _served: dict[str, tuple[date, int]] = field(default_factory=dict)
@@ -357,6 +358,7 @@ class EvaluAgentSandbox(Simulator):
                 f"{endpoint}/day", SlidingWindowLimit(self.limit_per_day, self.day_seconds)
             )
         header = request.headers.get("authorization", "")
+        self.saw(header.split(" ", 1)[-1])
         expected = (
             "Basic " + base64.b64encode(f"{self.access_key_id}:{self.secret_key}".encode()).decode()
         )

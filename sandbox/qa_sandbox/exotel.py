@@ -92,6 +92,7 @@ class ExotelSandbox(Simulator):
     create_delay_seconds: float = 0.0
     # Error bodies echo the credentials they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
+    credentials_seen: set[str] = field(default_factory=set)
     jobs: dict[str, Job] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
@@ -208,6 +209,7 @@ class ExotelSandbox(Simulator):
 
     def _credentials(self, request: Request) -> tuple[str, str] | None:
         header = request.headers.get("authorization", "")
+        self.saw(header.split(" ", 1)[-1])
         if not header.startswith("Basic "):
             return None
         try:
@@ -268,6 +270,8 @@ class ExotelSandbox(Simulator):
         categories = body.get("categories") or []
         if "categorise" in tasks and not categories:
             return self._invalid("categories is mandatory with categorise")
+        # The callback URL's signature is a credential too: made from the webhook secret.
+        self.saw(str(body["callback_url"]).rsplit("/", 1)[-1].rsplit("sig=", 1)[-1])
         call_sid = request.path_params["call_sid"]
         if "unknown" in call_sid:
             return self._invalid("Call not found", 404)

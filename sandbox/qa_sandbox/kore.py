@@ -250,7 +250,7 @@ class KoreSandbox(Simulator):
     enforce_jti: bool = False
     jtis_seen: set[str] = field(default_factory=set)
     extra_records: dict[date, list[dict[str, Any]]] = field(default_factory=dict)
-    tokens_seen: set[str] = field(default_factory=set)
+    credentials_seen: set[str] = field(default_factory=set)
     requests: int = 0
     # Days served from a template instead (the benchmark's 100,000s of conversations).
     bulk_days: dict[date, BulkDay] = field(default_factory=dict)
@@ -302,7 +302,7 @@ class KoreSandbox(Simulator):
     def _authorised(self, request: Request) -> bool:
         token = request.headers.get("auth", "")
         with self._lock:
-            self.tokens_seen.add(token)
+            self.saw(token)
         try:
             claims = jwt.decode(token, self.client_secret, algorithms=["HS256"])
         except jwt.PyJWTError:

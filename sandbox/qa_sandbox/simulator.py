@@ -49,6 +49,15 @@ class Simulator:
     clock: Clock
     base_url: str
 
+    # Every credential it was sent (keys, tokens, Basic headers, callback signatures), kept so
+    # that a test can look for each of them where no credential may show. Subclasses declare it
+    # as a field (`field(default_factory=set)`), so a reset empties it.
+    credentials_seen: set[str]
+
+    def saw(self, credential: str | None) -> None:
+        if credential:
+            self.credentials_seen.add(credential)
+
     def routes(self) -> list[BaseRoute]:
         raise NotImplementedError
 

@@ -84,6 +84,7 @@ class VoxxiSandbox(Simulator):
     old_error_shape: bool = False
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
+    credentials_seen: set[str] = field(default_factory=set)
     # A create request is recorded, then held until this is set (a client killed meanwhile).
     hold_creates: threading.Event | None = None
     # A create request is recorded, then answered this late (a client times out first).
@@ -244,6 +245,7 @@ class VoxxiSandbox(Simulator):
     def _gate(self, request: Request) -> Response | None:
         header = request.headers.get("authorization", "")
         key = header.removeprefix("Bearer ") if header else request.headers.get("x-api-key")
+        self.saw(key)
         if not key:
             return self._error(401, "authentication_failed", "Missing API key")
         if key != self.api_key:
