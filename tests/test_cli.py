@@ -28,7 +28,7 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("KORE_", "EVALUAGENT_", "CQA_", "VOXXI_", "EXOTEL_", "QA_", "DAGSTER"))
+        if not k.startswith(("QA_", "DAGSTER", *(vendor.settings.env_prefix for vendor in VENDORS)))
     }
     home = tmp_path / "dagster_home"
     if not home.exists():

@@ -1,5 +1,6 @@
-"""Commands that look after the warehouse: `status`, `resubmit`, `quarantine`."""
+"""Commands that look after the warehouse: `status`, `resubmit`, `quarantine`, `settings`."""
 
+import os
 from typing import Annotated
 
 import typer
@@ -158,3 +159,24 @@ def quarantine_replay(
     still_open = quarantine.items(settings.warehouse_path, vendor)
     typer.echo(f"{len(rows) - len(still_open)} settled, {len(still_open)} still open")
     return code
+
+
+@app.command(
+    epilog="Example: `qa-warehouse settings --markdown > docs/settings.md`.",
+)
+def settings(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="The reference as Markdown (docs/settings.md).")
+    ] = False,
+) -> int:
+    """Every environment variable the warehouse reads: its default, what it means, and its
+    value where this environment sets one (a secret's masked)."""
+    from pipeline.lib import settings_reference
+    from pipeline.vendors import VENDORS
+
+    found = settings_reference.groups(VENDORS)
+    if markdown:
+        typer.echo(settings_reference.markdown(found), nl=False)
+    else:
+        typer.echo(settings_reference.text(found, os.environ), nl=False)
+    return EXIT_OK

@@ -138,9 +138,7 @@ class CqaClient(VendorClient):
         common = {
             "headers": {"X-API-Key": config.api_key, "Content-Type": "application/json"},
             "redactor": self.redactor,
-            "timeout": config.timeout_seconds,
-            "max_attempts": config.max_attempts,
-            "backoff_initial": config.backoff_initial_seconds,
+            **config.retrying(),
             "classify": _classify,
         }
         scope = f"cqa:{config.account_id}"

@@ -122,9 +122,7 @@ class EvaluAgentClient(VendorClient):
             auth=(config.access_key_id, config.secret_key),
             headers={"Accept": "application/vnd.api+json"},
             redactor=self.redactor,
-            timeout=config.timeout_seconds,
-            max_attempts=config.max_attempts,
-            backoff_initial=config.backoff_initial_seconds,
+            **config.retrying(),
             classify=_classify,
         )
         # httpx builds the Basic header itself; its encoded value must never be echoed either.

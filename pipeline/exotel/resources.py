@@ -32,8 +32,13 @@ class ExotelResource(VendorSettings):
     callback_url: str = Field(
         description="the public URL at which Exotel reaches the receiver's /webhooks/exotel"
     )
-    webhook_secret: str = secret(description="signs each request's callback URL")
-    inbox_path: str = Field(default="data/exotel_inbox", description="calls to analyse")
+    webhook_secret: str = secret(
+        description="signs each request's callback URL (at least 16 characters, e.g. "
+        "`openssl rand -hex 32`); the receiver needs the same"
+    )
+    inbox_path: str = Field(
+        default="data/exotel_inbox", description="the folder of CSV / NDJSON calls to analyse"
+    )
     insight_tasks: str = Field(
         default="summarization,sentiment,transcript",
         description=f"comma-separated, from {', '.join(INSIGHT_TASKS)}",
@@ -41,15 +46,15 @@ class ExotelResource(VendorSettings):
     categories: str | None = Field(
         default=None, description="comma-separated; required when `categorise` is asked"
     )
-    # No result this long after the request: the request is failed (a late result still
-    # lands and completes it) and the run's check says so.
-    result_timeout_hours: float = Field(default=24.0, gt=0)
-    # Exotel's Voice APIs allow 200 requests a minute per account.
-    requests_per_minute: int = Field(default=200, ge=1)
-    rate_period_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
-    backoff_initial_seconds: float = Field(default=0.5, gt=0)
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    result_timeout_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="a request without a result this long is failed, shown by `status` and "
+        "the check no_overdue_submissions; a later result still lands and completes it",
+    )
+    requests_per_minute: int = Field(
+        default=200, ge=1, description="Exotel's Voice API limit per account"
+    )
 
     @field_validator("webhook_secret")
     @classmethod

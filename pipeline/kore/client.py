@@ -120,9 +120,7 @@ class KoreClient(VendorClient):
             },
             auth=KoreJwt(config.client_id, config.client_secret),
             redactor=self.redactor,
-            timeout=config.timeout_seconds,
-            max_attempts=config.max_attempts,
-            backoff_initial=config.backoff_initial_seconds,
+            **config.retrying(),
             classify=_classify,
         )
 

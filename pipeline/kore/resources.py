@@ -21,11 +21,6 @@ class KoreResource(VendorSettings):
     include_below_threshold: bool = Field(
         default=False, description="also pull contacts below the duration threshold"
     )
-    page_size: int = Field(default=100, ge=1, le=100)
+    page_size: int = Field(default=100, ge=1, le=100, description="records per page, at most 100")
     max_pages: int = Field(default=1000, ge=1, description="hard cap on pages per window")
     requests_per_minute: int = Field(default=60, ge=1, description="Kore's account limit")
-    # Kore's budget is per minute; only tests shorten the period to observe it quickly.
-    rate_period_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
-    backoff_initial_seconds: float = Field(default=0.5, gt=0)
-    timeout_seconds: float = Field(default=30.0, gt=0)

@@ -27,37 +27,89 @@ class WarehouseSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QA_", extra="ignore")
 
-    warehouse_path: Path = Path(DEFAULT_WAREHOUSE_PATH)
-    analytics_path: Path = Path(DEFAULT_ANALYTICS_PATH)
-    partitions_start: date = date(2025, 1, 1)
-    lookback_days: int = Field(default=3, ge=0, le=90)
-    warehouse_lock_timeout_seconds: float = Field(default=3600.0, gt=0)
-    # Where vendor rate budgets are counted by every process; beside the warehouse by default.
-    rate_state_path: Path | None = None
-    # A weekly re-pull of this many days catches what vendors change weeks later.
-    deep_lookback_days: int = Field(default=35, ge=1, le=400)
-    # What the webhook receiver accepted, until the pipeline lands it (pipeline/lib/receive/):
-    # beside the warehouse by default. The receiver and the pipeline must name the same file.
-    webhook_journal_path: Path | None = None
-    # An inbox file changed less than this long ago is still being written: taken next run.
-    inbox_settle_seconds: float = Field(default=30.0, ge=0)
-    # The receiver's bounds: a body larger is refused (413), one slower is cut off (408).
-    receiver_max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    receiver_body_timeout_seconds: float = Field(default=10.0, gt=0)
-    # A connection that sends no request head in this long is closed; past this many
-    # connections at once, a request is answered 503 (the vendor retries).
-    receiver_head_timeout_seconds: float = Field(default=10.0, gt=0)
-    receiver_max_connections: int = Field(default=1000, ge=10)
-    # The marts as Parquet too, after each publish: a folder or an fsspec URL (s3://...).
-    parquet_path: str | None = None
-    # Where a failed run is announced (pipeline/lib/alerts.py), and the UI to link to.
-    alert_webhook_url: str | None = None
-    alert_command: str | None = None
-    dagster_url: str | None = None
-
-    # The budgets in PostgreSQL instead (`postgresql://...`), for runs on several machines;
-    # by default the Dagster instance's own database when it is PostgreSQL.
-    rate_state_url: str | None = None
+    warehouse_path: Path = Field(
+        default=Path(DEFAULT_WAREHOUSE_PATH), description="the DuckDB file the pipeline writes"
+    )
+    analytics_path: Path = Field(
+        default=Path(DEFAULT_ANALYTICS_PATH),
+        description="the analyst copy, replaced atomically after each build",
+    )
+    partitions_start: date = Field(
+        default=date(2025, 1, 1), description="the first daily partition, YYYY-MM-DD"
+    )
+    lookback_days: int = Field(
+        default=3, ge=0, le=90, description="days a scheduled run re-pulls for late updates"
+    )
+    deep_lookback_days: int = Field(
+        default=35,
+        ge=1,
+        le=400,
+        description="days the weekly deep re-pull covers, for what vendors change weeks later",
+    )
+    warehouse_lock_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="how long a step waits for another to release the warehouse file",
+    )
+    rate_state_path: Path | None = Field(
+        default=None,
+        description="the SQLite file where every process counts vendor requests against "
+        "the rate budgets (default: beside the warehouse)",
+    )
+    rate_state_url: str | None = Field(
+        default=None,
+        description="the budgets in PostgreSQL instead (postgresql://...), for runs on "
+        "several machines (default: DAGSTER_POSTGRES_URL when set)",
+    )
+    webhook_journal_path: Path | None = Field(
+        default=None,
+        description="what the webhook receiver accepted, until a run lands it (default: "
+        "webhooks.sqlite3 beside the warehouse); the receiver and the pipeline name the same "
+        "file",
+    )
+    inbox_settle_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="an inbox file changed less than this long ago is still being written "
+        "and waits for the next run",
+    )
+    receiver_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="the receiver refuses a larger body with 413",
+    )
+    receiver_body_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="the receiver answers 408 to a body not sent whole in time"
+    )
+    receiver_head_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="the receiver closes a connection that sends no request head in this long",
+    )
+    receiver_max_connections: int = Field(
+        default=1000,
+        ge=10,
+        description="past this many connections at once the receiver answers 503, which the "
+        "vendor retries",
+    )
+    parquet_path: str | None = Field(
+        default=None,
+        description="the marts as Parquet too, after each publish: a folder or an fsspec URL "
+        "(s3://...)",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None,
+        description='a failed run is announced by a JSON {"text": ...} POST here (Slack, '
+        "Mattermost, Teams incoming webhooks)",
+    )
+    alert_command: str | None = Field(
+        default=None,
+        description="a failed run is announced to this command on its standard input "
+        '(e.g. mail -s "qa-warehouse run failed" ops@example.com)',
+    )
+    dagster_url: str | None = Field(
+        default=None, description="the Dagster UI address that an alert's link points to"
+    )
 
     def rate_state(self) -> Path | str:
         """Where every process counts vendor requests: PostgreSQL when the deployment has it

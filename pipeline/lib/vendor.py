@@ -58,6 +58,17 @@ class VendorSettings(ConfigurableResource):
     # since Dagster runs steps from other working directories than the one that read them.
     local_paths: ClassVar[tuple[str, ...]] = ()
 
+    # How every vendor's HTTP client waits and retries; a vendor changes a default by
+    # declaring the field again.
+    rate_period_seconds: float = Field(
+        default=60.0, gt=0, description="the period of the rate budget; only tests shorten it"
+    )
+    max_attempts: int = Field(default=6, ge=1, description="attempts at one request")
+    backoff_initial_seconds: float = Field(
+        default=0.5, gt=0, description="the first wait before a retry, doubled each time"
+    )
+    timeout_seconds: float = Field(default=30.0, gt=0, description="the wait for one response")
+
     @model_validator(mode="before")
     @classmethod
     def _absolute_paths(cls, values: Any) -> Any:
@@ -69,6 +80,14 @@ class VendorSettings(ConfigurableResource):
                 for name, value in values.items()
             }
         return values
+
+    def retrying(self) -> dict[str, Any]:
+        """The shared HTTP layer's timeout and retry arguments (`VendorHttp`)."""
+        return {
+            "timeout": self.timeout_seconds,
+            "max_attempts": self.max_attempts,
+            "backoff_initial": self.backoff_initial_seconds,
+        }
 
     @classmethod
     def variable(cls, field: str) -> str:

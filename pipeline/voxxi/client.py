@@ -54,9 +54,7 @@ class VoxxiClient(VendorClient):
             budget_scope=f"voxxi:{config.base_url}",
             headers={**header, "Content-Type": "application/json"},
             redactor=self.redactor,
-            timeout=config.timeout_seconds,
-            max_attempts=config.max_attempts,
-            backoff_initial=config.backoff_initial_seconds,
+            **config.retrying(),
             error_text=_message,
             credentials="VOXXI_API_TOKEN, and VOXXI_AUTH_HEADER for how it is sent",
         )

@@ -21,20 +21,29 @@ class VoxxiResource(VendorSettings):
     )
     api_token: str = secret(description="the workspace's API key")
     # Voxxi takes the key as a bearer token or in `x-api-key`; both are documented.
-    auth_header: Literal["authorization", "x-api-key"] = "authorization"
-    inbox_path: str = Field(default="data/voxxi_inbox", description="calls to submit")
-    # Local recordings are read from this folder only (by default the inbox itself).
-    recordings_path: str | None = Field(
-        default=None, description="the folder local recordings are read from"
+    auth_header: Literal["authorization", "x-api-key"] = Field(
+        default="authorization",
+        description="how the key is sent: authorization (a bearer token) or x-api-key",
     )
-    # Voxxi documents no rate limit: a conservative budget, for all requests together.
-    requests_per_minute: int = Field(default=60, ge=1)
-    rate_period_seconds: float = Field(default=60.0, gt=0)
-    # A call still unfinished this long after it was submitted is failed, not polled forever.
-    result_timeout_hours: float = Field(default=48.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
-    backoff_initial_seconds: float = Field(default=0.5, gt=0)
-    timeout_seconds: float = Field(default=30.0, gt=0)
+    inbox_path: str = Field(
+        default="data/voxxi_inbox", description="the folder of CSV / NDJSON calls to submit"
+    )
+    recordings_path: str | None = Field(
+        default=None,
+        description="the one folder local recordings are read from (default: the inbox); "
+        "a row naming a file elsewhere is refused",
+    )
+    requests_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="Voxxi documents no limit: a conservative budget, for all requests",
+    )
+    result_timeout_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="a call still unfinished this long after it was submitted is failed, "
+        "with that reason, not polled forever",
+    )
 
     @property
     def recordings(self) -> Path:
