@@ -19,11 +19,18 @@
     {{ return(enabled) }}
 {%- endmacro %}
 
-{# One entity of every enabled vendor (`int_<vendor>__<entity>`), stacked by column name:
-   a vendor without a column leaves it NULL. `columns` selects and orders them; `among`
-   names a var listing the vendors that have the entity (`scoring_vendors`...), when not
-   every vendor does. #}
-{% macro union_vendor_models(entity, columns=none, among=none) -%}
+{# The columns a vendor's staging keeps per load (macros/incremental_loads.sql). #}
+{% macro load_key_column_names() -%}
+    {{ return(['loaded_window_start', 'loaded_run_id']) }}
+{%- endmacro %}
+
+{# One entity of every enabled vendor (`int_<vendor>__<entity>`), stacked in the shape of the
+   calling model's contract: its YAML's columns, in their order. Each vendor's model has a
+   contract of its own with the same columns, so a vendor whose columns break fails at its
+   own model. A vendor whose staging is not kept per load (not in `incremental_vendors`) has
+   no load key columns: they are NULL for its rows. `among` names a var listing the vendors
+   that have the entity (`scoring_vendors`...), when not every vendor does. #}
+{% macro union_vendor_models(entity, among=none) -%}
     {%- set vendors = [] -%}
     {%- for vendor in enabled_vendors() -%}
         {%- if among is none or vendor in registry_var(among) -%}{%- do vendors.append(vendor) -%}{%- endif -%}
@@ -31,9 +38,20 @@
     {%- if not vendors -%}
         {{ exceptions.raise_compiler_error("no vendor is enabled: check the `vendors` and `using_<vendor>` vars") }}
     {%- endif -%}
+    {%- set columns = model.columns.values() | list -%}
+    {%- if execute and not columns -%}
+        {{ exceptions.raise_compiler_error(model.name ~ " stacks vendors' models in the shape of its contract: declare its columns") }}
+    {%- endif -%}
     {%- for vendor in vendors %}
-select {{ columns | join(', ') if columns else '*' }}
+select
+    {%- for column in columns %}
+    {% if column.name in load_key_column_names() and vendor not in registry_var('incremental_vendors') -%}
+    cast(null as {{ column.data_type }}) as {{ column.name }}
+    {%- else -%}
+    {{ column.name }}
+    {%- endif -%}{{ ',' if not loop.last }}
+    {%- endfor %}
 from {{ ref('int_' ~ vendor ~ '__' ~ entity) }}
-{% if not loop.last %}union all by name{% endif %}
+{% if not loop.last %}union all{% endif %}
     {%- endfor %}
 {%- endmacro %}

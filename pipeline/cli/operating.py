@@ -162,11 +162,11 @@ def quarantine_replay(
 
 
 @app.command(
-    epilog="Example: `qa-warehouse settings --markdown > docs/settings.md`.",
+    epilog="Example: `qa-warehouse settings --markdown > settings.md`, for a wiki.",
 )
 def settings(
     markdown: Annotated[
-        bool, typer.Option("--markdown", help="The reference as Markdown (docs/settings.md).")
+        bool, typer.Option("--markdown", help="The reference as Markdown, one table per vendor.")
     ] = False,
 ) -> int:
     """Every environment variable the warehouse reads: its default, what it means, and its

@@ -1,6 +1,6 @@
 """Every environment variable the warehouse reads, built from the settings classes themselves
 (the warehouse's and each registered vendor's), so that what `qa-warehouse settings` prints
-and `docs/settings.md` holds cannot drift from what the code reads."""
+cannot drift from what the code reads: a new vendor's settings are in it without an edit."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -113,7 +113,7 @@ def markdown(found: Sequence[SettingsGroup]) -> str:
         "# Settings",
         "",
         "Every variable the warehouse reads, generated from its settings classes by",
-        "`qa-warehouse settings --markdown` (a test checks that this file is what it prints).",
+        "`qa-warehouse settings --markdown`.",
         "A vendor is enabled when all its required variables are set and skipped when none",
         "are; a value that does not validate is an error naming its variable.",
     ]

@@ -2,7 +2,7 @@
 -- vendor that reports insights (ExoVoiceAnalyze's summary, sentiment, category and
 -- transcript; Kore's sentiment; Voxxi's summary).
 with insights as (
-    {{ union_vendor_models('insights', among='insight_vendors') }}
+    select * from {{ ref('int_insights__unioned') }}
 )
 
 select

@@ -9,7 +9,7 @@ select
     cast(null as varchar) as direction,
     started_at,
     cast(null as varchar) as started_at_source,
-    cast(null as integer) as duration_seconds,
+    cast(null as double) as duration_seconds,
     -- Exotel transcribes any language into English; the call's own is not reported.
     cast(null as varchar) as language,
     cast(null as varchar) as queue_name,

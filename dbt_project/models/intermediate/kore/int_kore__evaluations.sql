@@ -10,7 +10,7 @@ select
     'ai' as evaluation_type,
     coalesce(ended_at, started_at) as evaluated_at,
     autoqa_score as score,
-    100.0 as max_score,
+    cast(100 as double) as max_score,
     -- DuckDB's greatest() skips NULLs, so guard it: "NA" must stay NULL, not become 0.
     case when autoqa_score is not null then least(greatest(autoqa_score, 0), 100) end as score_pct,
     coalesce(fatal_error_count, 0) > 0 as is_fatal,

@@ -27,11 +27,11 @@ select
         when 'no' then -metric_negative_weight
     end as score,
     metric_weight as max_score,
-    case
+    cast(case
         when metric_weight is null or metric_weight <= 0 then null
-        when answer = 'yes' then 100.0
-        when answer = 'no' then 0.0
-    end as score_pct,
+        when answer = 'yes' then 100
+        when answer = 'no' then 0
+    end as double) as score_pct,
     metric_weight as weight,
     is_fatal_metric as is_fatal,
     case when answer in ('yes', 'no') then answer = 'no' end as is_failed,

@@ -18,7 +18,7 @@ select
     answer,
     cast(null as double) as score,
     cast(null as double) as max_score,
-    case answer when 'yes' then 100.0 when 'partial' then 50.0 when 'no' then 0.0 end
+    cast(case answer when 'yes' then 100 when 'partial' then 50 when 'no' then 0 end as double)
         as score_pct,
     cast(null as double) as weight,
     false as is_fatal,
