@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ from pipeline.lib.receive.callback import SignedCallback
 from pipeline.lib.receive.journal import Journal
 from pipeline.lib.receive.land import land_deliveries
 from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.submit import flow
 from pipeline.lib.vendor import VendorConfigError
 from pipeline.lib.warehouse import connect
 from pipeline.receiver import build_receiver
@@ -534,13 +536,16 @@ def test_requests_without_a_result_are_overdue_in_status_and_the_check(
     exotel, receiver, sandbox, monkeypatch
 ) -> None:
     sandbox.exotel.hold_deliveries = threading.Event()
-    monkeypatch.setenv("EXOTEL_RESULT_TIMEOUT_HOURS", "0.0002")
+    monkeypatch.setenv("EXOTEL_RESULT_TIMEOUT_HOURS", "2")
     _calls("calls", {"call_sid": "callo1"})
     _sync(exotel)
-    time.sleep(1.0)
+    assert _ledger(exotel)["callo1"][0] == "queued"
+    # Three hours later, by the clock the polling reads.
+    later = flow.utc_now() + timedelta(hours=3)
+    monkeypatch.setattr(flow, "utc_now", lambda: later)
     result = _sync(exotel)
     assert not _check(result, "no_overdue_submissions").passed
-    assert _ledger(exotel)["callo1"][:2] == ("failed", "no result 0.0002 hours after it was sent")
+    assert _ledger(exotel)["callo1"][:2] == ("failed", "no result 2 hours after it was sent")
     text = vendor_status(exotel.path, {}, ["exotel"], ["exotel"], journal_path=_journal_path())
     # vendor, enabled, last window, rows, quarantined, pending, in doubt, overdue, waiting
     line = text.splitlines()[1].split()

@@ -77,7 +77,7 @@ STEPS = {
         "pipeline.lib.raw_log:resolve_items",
         1,
     ),
-    "claiming a batch, inside its transaction": ("pipeline.lib.submit.ledger:claim", 2),
+    "claiming a batch, inside its transaction": ("pipeline.lib.submit.sending:claim", 2),
     "after the claim, before the request": (
         "pipeline.voxxi.submit:VoxxiSubmitter.submit",
         2,
@@ -194,7 +194,7 @@ def test_a_replayed_row_survives_a_run_that_fails_on_its_credentials(
 def test_local_recordings_are_read_from_the_recordings_folder_only(
     tmp_path: Path, audio_url: str
 ) -> None:
-    from pipeline.lib.submit.flow import RowRejected
+    from pipeline.lib.submit.submitter import RowRejected
     from pipeline.voxxi.models import local_recording
 
     root = tmp_path / "inbox"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from pipeline.build import build_defs
 from pipeline.instance import PID_TAG
+from pipeline.lib.submit import flow
 from tests.conftest import DAY, Warehouse, only_vendor
 
 CLI = str(Path(sys.executable).with_name("qa-warehouse"))
@@ -288,7 +290,7 @@ def test_an_undocumented_final_word_ends_polling_kept_and_reported(voxxi, sandbo
 def test_a_call_that_never_finishes_fails_after_the_result_timeout(
     voxxi, sandbox, monkeypatch
 ) -> None:
-    monkeypatch.setenv("VOXXI_RESULT_TIMEOUT_HOURS", "0.0005")  # 1.8 seconds
+    monkeypatch.setenv("VOXXI_RESULT_TIMEOUT_HOURS", "2")
     sandbox.voxxi.polls_to_finish = 1000
     row = {
         "audio_url": "https://rec.example.com/stuck.wav",
@@ -297,10 +299,13 @@ def test_a_call_that_never_finishes_fails_after_the_result_timeout(
     }
     (_inbox() / "calls.ndjson").write_text(json.dumps(row) + "\n")
     _sync(voxxi)
-    time.sleep(2)
+    assert [status for status, _, _ in _ledger(voxxi).values()] == ["processing"]
+    # Three hours later, by the clock the polling reads.
+    later = flow.utc_now() + timedelta(hours=3)
+    monkeypatch.setattr(flow, "utc_now", lambda: later)
     result = _sync(voxxi)
     ((status, reason, _),) = _ledger(voxxi).values()
-    assert status == "failed" and reason == "no result 0.0005 hours after it was sent"
+    assert status == "failed" and reason == "no result 2 hours after it was sent"
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks["no_overdue_submissions"] is False
     polls = sandbox.voxxi.requests["analysis"]

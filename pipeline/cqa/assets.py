@@ -11,7 +11,7 @@ from pipeline.lib.pull.details import Listing
 from pipeline.lib.pull.factory import details_asset, pull_asset
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.asset import submissions_asset
-from pipeline.lib.submit.flow import Inbox
+from pipeline.lib.submit.submitter import Inbox
 
 ANALYSES = Endpoint(
     "cqa",

@@ -11,9 +11,9 @@ from typing import Any
 from pipeline.cqa.client import CqaClient
 from pipeline.cqa.inbox import check
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.submit.flow import RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
+from pipeline.lib.submit.submitter import RowRejected
 
 BATCH_SIZE = 100  # CQA's batch ingest takes 1 to 100 interactions
 # CQA's words for an interaction it is still working on (its batch job is `pending`).

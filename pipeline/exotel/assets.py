@@ -30,7 +30,7 @@ from pipeline.lib.submit.asset import (
     submissions_asset,
     table_schema_of,
 )
-from pipeline.lib.submit.flow import Inbox
+from pipeline.lib.submit.submitter import Inbox
 from pipeline.lib.warehouse import WarehouseResource
 
 ENDPOINTS = (WEBHOOKS,)

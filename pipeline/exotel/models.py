@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.lib.submit.flow import RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import Submission
+from pipeline.lib.submit.submitter import RowRejected
 
 # Our task ids: readable in Exotel's logs, and the call they are for read back from them.
 TASK_PREFIX = "qaw-"

@@ -9,7 +9,7 @@ from dagster import AssetKey, AssetsDefinition
 from pipeline.lib.pull.factory import pull_asset
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.asset import submissions_asset
-from pipeline.lib.submit.flow import Inbox
+from pipeline.lib.submit.submitter import Inbox
 from pipeline.voxxi.client import VoxxiClient
 from pipeline.voxxi.resources import VoxxiResource
 from pipeline.voxxi.submit import VoxxiSubmitter

@@ -11,9 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.lib.submit.flow import RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import Submission
+from pipeline.lib.submit.submitter import RowRejected
 
 # Voxxi's words for a call it is still analysing: its documents show `processing` (the
 # create's answer) and `pending` (the analysis sample), and nothing of the end. Any other

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from pipeline.lib.http import RetryableError, VendorHTTPError
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.submit.flow import NotSent, RowRejected
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
+from pipeline.lib.submit.submitter import NotSent, RowRejected
 from pipeline.voxxi.client import VoxxiClient
 from pipeline.voxxi.models import IN_PROGRESS, local_recording, read_row
 

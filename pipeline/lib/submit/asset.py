@@ -21,7 +21,8 @@ from pipeline.lib.conventions import table_metadata, vendor_asset_options
 from pipeline.lib.http import VendorClient
 from pipeline.lib.raw_schema import table_schema
 from pipeline.lib.submit import ledger
-from pipeline.lib.submit.flow import Inbox, SubmissionRun, Submitter
+from pipeline.lib.submit.flow import SubmissionRun
+from pipeline.lib.submit.submitter import Inbox, Submitter
 from pipeline.lib.warehouse import WarehouseResource
 
 IN_DOUBT = "no_submissions_in_doubt"

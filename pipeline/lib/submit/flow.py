@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import duckdb
 from filelock import FileLock
@@ -24,9 +22,9 @@ from filelock import FileLock
 from pipeline.lib import raw_log
 from pipeline.lib.http import ClientRequestError, MaybeSentError
 from pipeline.lib.raw_log import QuarantineItem
-from pipeline.lib.raw_schema import Endpoint, ensure_raw_schema, transaction
+from pipeline.lib.raw_schema import ensure_raw_schema, transaction
 from pipeline.lib.redaction import reason_of
-from pipeline.lib.submit import ledger
+from pipeline.lib.submit import ledger, sending
 from pipeline.lib.submit.inbox import (
     InboxFile,
     InboxFileError,
@@ -37,65 +35,14 @@ from pipeline.lib.submit.inbox import (
     is_quarantined_row,
     read_inbox_file,
 )
-from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
+from pipeline.lib.submit.ledger import Submission, Update
 from pipeline.lib.submit.results import Result, land_results
+from pipeline.lib.submit.submitter import Inbox, NotSent, RowRejected, Submitter
 from pipeline.lib.windows import utc_now
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 # Inbox rows queued in the ledger per transaction: memory stays flat whatever a file holds.
 READ_BATCH = 500
-
-
-class NotSent(Exception):
-    """A submission that surely never reached the vendor (its recording could not be
-    uploaded, say): the row is new again for the next run, and the others go on."""
-
-
-class RowRejected(ValueError):
-    """An inbox row the vendor would refuse; `key` when the row names one."""
-
-    def __init__(self, reason: str, key: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.key = key
-
-
-class Submitter(Protocol):
-    """A vendor's part of submit-then-poll."""
-
-    vendor: str
-    # Names the quarantine rows of refused inbox rows (`raw.quarantine.endpoint`).
-    endpoint: str
-    # Submissions per request.
-    batch_size: int
-    # The vendor's own words for work in progress (lower case): these are polled again; any
-    # other word it says ends the polling, kept as received (and an undocumented one is
-    # reported).
-    in_progress: tuple[str, ...]
-    # A submission unfinished this long after it was sent becomes `failed`; None: never.
-    result_timeout: timedelta | None
-    # Where the answers polled are kept as received (`Endpoint.results`); None: not kept.
-    results: Endpoint | None
-
-    def read_row(self, row: InboxRow) -> Submission:
-        """The row as the vendor expects it, or `RowRejected` with the reason."""
-        ...
-
-    def submit(self, batch: list[Submission]) -> list[Update]:
-        """Send one batch (a create request: `create=True` on the HTTP layer); what the vendor
-        said of each submission."""
-        ...
-
-    def poll(self, items: list[LedgerItem]) -> Iterable[Update]:
-        """Ask the vendor about unfinished submissions."""
-        ...
-
-
-@dataclass(frozen=True)
-class Inbox:
-    path: Path
-    # A file changed less than this long ago is still being written: left for the next run.
-    settle_seconds: float = 0.0
 
 
 REPORTED = (
@@ -170,7 +117,7 @@ class SubmissionRun:
         with self.connect() as conn:
             ensure_raw_schema(conn, [self.submitter.results] if self.submitter.results else [])
             ledger.ensure_ledger(conn)
-            stale = ledger.mark_in_doubt(
+            stale = sending.mark_in_doubt(
                 conn,
                 self.vendor,
                 None,
@@ -245,7 +192,7 @@ class SubmissionRun:
             raise RowRejected(f"cannot be read: {reason_of(exc)}") from None
 
     def _queue(self, conn: duckdb.DuckDBPyConnection, submissions: list[Submission]) -> None:
-        queued = ledger.queue(conn, self.vendor, submissions, self.run_id)
+        queued = sending.queue(conn, self.vendor, submissions, self.run_id)
         self.counts["queued"] += queued.queued
         self.counts["duplicates_in_inbox"] += queued.duplicates
         self.counts["already_submitted"] += queued.known
@@ -324,11 +271,11 @@ class SubmissionRun:
         """Send what the ledger holds to send (`unsent`, and `resubmit` asked for), batch by
         batch, each batch's intent committed before its request."""
         with self.connect() as conn:
-            waiting = ledger.to_send(conn, self.vendor)
+            waiting = sending.to_send(conn, self.vendor)
         self.counts["resubmitted"] += sum(1 for _, status in waiting if status == "resubmit")
         for keys in batches([key for key, _ in waiting], self.submitter.batch_size):
             with self.connect() as conn, transaction(conn):
-                batch = ledger.claim(conn, self.vendor, keys, self.run_id)
+                batch = sending.claim(conn, self.vendor, keys, self.run_id)
             if not batch:
                 continue
             keys = [s.key for s in batch]
@@ -336,7 +283,7 @@ class SubmissionRun:
                 updates = self.submitter.submit(batch)
             except MaybeSentError as exc:
                 with self.connect() as conn:
-                    ledger.mark_in_doubt(conn, self.vendor, keys, str(exc))
+                    sending.mark_in_doubt(conn, self.vendor, keys, str(exc))
                 self.counts["in_doubt"] += len(batch)
                 continue
             except ClientRequestError as exc:
@@ -344,7 +291,7 @@ class SubmissionRun:
                 updates = [Update(key, "rejected", reason=str(exc)) for key in keys]
             except NotSent as exc:
                 with self.connect() as conn:
-                    ledger.release(conn, self.vendor, keys, str(exc))
+                    sending.release(conn, self.vendor, keys, str(exc))
                 self.counts["not_sent"] += len(batch)
                 self.problems.append(f"{exc}; it waits, unsent, for the next run")
                 continue
@@ -352,7 +299,7 @@ class SubmissionRun:
                 # Refused before it was read (credentials, a limit that never cleared): the
                 # rows wait, unsent, for the next run.
                 with self.connect() as conn:
-                    ledger.release(conn, self.vendor, keys, reason_of(exc))
+                    sending.release(conn, self.vendor, keys, reason_of(exc))
                 raise
             self.counts["batches"] += 1
             self._apply(updates, submitted=True)
