@@ -273,21 +273,16 @@ def _child(kind: str, *args: str) -> dict[str, float]:
 
 
 def _dbt(db: Path, *args: str) -> float:
-    """dbt as a user runs it; its target directory beside the warehouse, not the project's."""
+    """dbt as a user runs it (`qa-warehouse dbt`: the registry's vendors given); its target
+    directory beside the warehouse, not the project's."""
+    from pipeline.lib.dbt import dbt_command
+    from pipeline.lib.vendor import dbt_vars
+    from pipeline.vendors import VENDORS
+
     env = {**_base_env(), "QA_WAREHOUSE_PATH": str(db)}
     started = time.perf_counter()
     subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            *args,
-            "--project-dir",
-            "dbt_project",
-            "--profiles-dir",
-            "dbt_project",
-            "--target-path",
-            str(db.parent / "target"),
-            "--quiet",
-        ],
+        [*dbt_command(*args, target=db.parent / "target", dbt_vars=dbt_vars(VENDORS)), "--quiet"],
         cwd=ROOT,
         env=env,
         check=True,

@@ -106,7 +106,7 @@ def test_a_wal_left_by_an_analyst_does_not_break_the_next_publish(tmp_path) -> N
 def test_old_versions_are_kept_for_rollback_and_a_bad_one_is_never_switched_to(
     tmp_path, monkeypatch
 ) -> None:
-    from pipeline.lib import publish
+    from pipeline.lib.publish import analyst_copy as publish
 
     warehouse, copy = tmp_path / "w.duckdb", tmp_path / "analytics.duckdb"
     for rows in range(1, 6):

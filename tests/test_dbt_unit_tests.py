@@ -4,9 +4,11 @@ and they run here, once, against an empty warehouse."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+from pipeline.lib.dbt import dbt_project
 from pipeline.lib.raw_schema import ensure_raw_schema
 from pipeline.lib.submit.ledger import ensure_ledger
 from pipeline.lib.warehouse import connect
@@ -34,4 +36,6 @@ def test_every_dbt_unit_test_passes(warehouse: Warehouse, tmp_path: Path) -> Non
     result = warehouse.dbt(target, "test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-4000:]
     summary = re.search(r"PASS=(\d+) WARN=0 ERROR=0", result.stdout)
-    assert summary and int(summary[1]) >= 11, result.stdout[-4000:]
+    declared = json.loads(Path(dbt_project.manifest_path).read_text())["unit_tests"]
+    assert len(declared) >= 20
+    assert summary and int(summary[1]) == len(declared), result.stdout[-4000:]

@@ -25,6 +25,9 @@ ENTITIES = {
     "kpi_scores": ("int_kpi_scores__unioned", lambda vendor: vendor.scores),
     "audits": ("int_audits__unioned", lambda vendor: vendor.scores),
     "insights": ("int_insights__unioned", lambda vendor: vendor.insights),
+    "agent_listing": ("int_agents__listed", lambda vendor: vendor.lists_agents),
+    "score_pairs": ("int_score_pairs__unioned", lambda vendor: vendor.calibrates),
+    "kpi_pairs": ("int_kpi_pairs__unioned", lambda vendor: vendor.calibrates),
 }
 
 
@@ -77,6 +80,8 @@ def test_dbt_is_given_the_registry_and_names_no_vendor_itself() -> None:
     assert given["insight_vendors"] == [v.name for v in VENDORS if v.insights]
     assert given["incremental_vendors"] == [v.name for v in VENDORS if v.incremental]
     assert given["revisable_vendors"] == [v.name for v in VENDORS if v.revises]
+    assert given["listing_vendors"] == [v.name for v in VENDORS if v.lists_agents]
+    assert given["calibrating_vendors"] == [v.name for v in VENDORS if v.calibrates]
     project = (ROOT / "dbt_project" / "dbt_project.yml").read_text()
     assert not [name for name in VENDOR_NAMES if f"- {name}" in project or f"'{name}'" in project]
 
@@ -114,7 +119,7 @@ def test_each_vendor_model_stacked_by_a_unioned_model_has_its_contract(manifest,
         expected = {
             column: data_type
             for column, data_type in canonical.items()
-            if column not in LOAD_KEY or (vendor.incremental and entity != "agent_identities")
+            if column not in LOAD_KEY or vendor.incremental
         }
         assert _contract(node) == expected, name
     if vendor.incremental:

@@ -35,12 +35,20 @@
     {%- for vendor in enabled_vendors() -%}
         {%- if among is none or vendor in registry_var(among) -%}{%- do vendors.append(vendor) -%}{%- endif -%}
     {%- endfor -%}
-    {%- if not vendors -%}
+    {%- if not enabled_vendors() -%}
         {{ exceptions.raise_compiler_error("no vendor is enabled: check the `vendors` and `using_<vendor>` vars") }}
     {%- endif -%}
     {%- set columns = model.columns.values() | list -%}
     {%- if execute and not columns -%}
         {{ exceptions.raise_compiler_error(model.name ~ " stacks vendors' models in the shape of its contract: declare its columns") }}
+    {%- endif -%}
+    {%- if not vendors %}
+{#- No enabled vendor has the entity: no rows, in its shape. #}
+select
+    {%- for column in columns %}
+    cast(null as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+where false
     {%- endif -%}
     {%- for vendor in vendors %}
 select

@@ -49,6 +49,7 @@ def demo(
         # The real vendors' per-minute limits would make a local demo crawl: lift them on
         # both sides (the tests exercise the real limits).
         server.remove_rate_limits()
+        server.for_demo()
         os.environ.update(server.env(unlimited=True))
         # Calls for the vendors we submit to, beside the demo's warehouse; the run then
         # waits, bounded, for their analyses.

@@ -45,6 +45,7 @@ def sandbox(
         except ValueError:
             raise UsageProblem(f"--kore-bulk-day {spec!r} is not DAY=COUNT") from None
     with SandboxServer(port=port) as server:
+        server.for_demo()
         for day, count in bulk:
             server.kore.bulk_days[day] = BulkDay(day, count)
         if no_rate_limits:
@@ -110,6 +111,7 @@ def dev(
         raise UsageProblem("set DAGSTER_HOME to the folder of the instance's dagster.yaml")
     with SandboxServer() as server:
         server.remove_rate_limits()
+        server.for_demo()
         os.environ.update(server.env(unlimited=True))
         warehouse = WarehouseSettings().absolute().warehouse_path
         start, end = days_back(3)

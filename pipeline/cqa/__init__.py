@@ -20,5 +20,6 @@ VENDOR = Vendor(
     shapes=(PULL, SUBMIT),
     scores=True,
     revises=True,
+    calibrates=True,
     colour="#d97706",
 )

@@ -16,5 +16,6 @@ VENDOR = Vendor(
     freshness=EVALUATIONS,
     scores=True,
     revises=True,
+    lists_agents=True,
     colour="#16a34a",
 )

@@ -16,5 +16,6 @@ VENDOR = Vendor(
     scores=True,
     insights=True,
     incremental=True,
+    calibrates=True,
     colour="#2563eb",
 )

@@ -192,11 +192,15 @@ class Vendor:
     shapes: tuple[str, ...] = (PULL,)
     # What its dbt models have beside `int_<name>__interactions` and `__agent_identities`:
     # scores (`__evaluations`, `__kpi_scores`, `__audits`), insights (`__insights`), staging
-    # kept per load (`__loaded_records`), scores revised after the fact (history snapshots).
+    # kept per load (`__loaded_records`), scores revised after the fact (history snapshots),
+    # a list of its agents (`__agent_listing`, kept as history), interactions scored both by
+    # its AI and by a person (`__score_pairs`, `__kpi_pairs`).
     scores: bool = False
     insights: bool = False
     incremental: bool = False
     revises: bool = False
+    lists_agents: bool = False
+    calibrates: bool = False
     # Its colour in the scorecard report.
     colour: str = "#64748b"
 
@@ -232,7 +236,8 @@ def vendor_named(vendors: Sequence[Vendor], name: str) -> Vendor:
 
 def dbt_vars(vendors: Sequence[Vendor]) -> dict[str, list[str]]:
     """The dbt variables every dbt command of the project is given: which vendors' models feed
-    the marts, and which of them score, report insights, load per load and revise. dbt's
+    the marts, and which of them score, report insights, load per load, revise, list their
+    agents and have AI scores checked by people. dbt's
     project file names no vendor: these are the registry's."""
     return {
         "vendors": [v.name for v in vendors],
@@ -240,4 +245,6 @@ def dbt_vars(vendors: Sequence[Vendor]) -> dict[str, list[str]]:
         "insight_vendors": [v.name for v in vendors if v.insights],
         "incremental_vendors": [v.name for v in vendors if v.incremental],
         "revisable_vendors": [v.name for v in vendors if v.revises],
+        "listing_vendors": [v.name for v in vendors if v.lists_agents],
+        "calibrating_vendors": [v.name for v in vendors if v.calibrates],
     }

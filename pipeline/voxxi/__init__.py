@@ -16,6 +16,7 @@ VENDOR = Vendor(
     in_progress=IN_PROGRESS,
     shapes=(SUBMIT,),
     scores=True,
+    lists_agents=True,
     insights=True,
     colour="#9333ea",
 )

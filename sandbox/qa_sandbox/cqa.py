@@ -32,6 +32,8 @@ CATEGORIES = (
     ("Compliance", (("Verification", ("Verified Identity", "Disclosure Read")),)),
 )
 RESPONSES = (("Yes", 1.0), ("Yes", 1.0), ("Partially", 0.5), ("No", 0.0))
+# What a reviewer who disagrees answers instead.
+OVERTURNED = {"Yes": ("No", 0.0), "No": ("Yes", 1.0), "Partially": ("Yes", 1.0)}
 
 
 def _local(value: datetime) -> str:
@@ -87,6 +89,9 @@ class CqaSandbox(Simulator):
     get_limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(300))
     post_limit: SlidingWindowLimit = field(default_factory=lambda: SlidingWindowLimit(100))
     qa_reviews: dict[str, int] = field(default_factory=dict)
+    # One analysis in this many was reviewed by a QA reviewer from the start (0: none), who
+    # overturned the AI on about one KPI in five: the pairs the calibration marts compare.
+    review_one_in: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     _generated: dict[str, tuple[date, int]] = field(default_factory=dict)
     pushed: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -161,8 +166,15 @@ class CqaSandbox(Simulator):
 
     # --- rendering ------------------------------------------------------------------------
 
+    def for_demo(self) -> None:
+        self.review_one_in = 5
+
+    def _reviewed_from_start(self, item: Generated) -> bool:
+        return bool(self.review_one_in) and item.seed % self.review_one_in == 0
+
     def _kpis(self, item: Generated) -> tuple[list[dict[str, Any]], float, float, float | None]:
         reviewed = item.analysis_id in self.qa_reviews
+        reviewed_from_start = not reviewed and self._reviewed_from_start(item)
         categories = []
         ai_total = final_total = max_total = 0.0
         for c_index, (category, subs) in enumerate(CATEGORIES):
@@ -192,6 +204,15 @@ class CqaSandbox(Simulator):
                         row["qa_justification"] = "Reviewed: the agent did this."
                         row["qa_selected_kpi_option_value"] = "Yes"
                         row["final_score"] = max_score
+                    elif (
+                        reviewed_from_start
+                        and stable_int(item.seed, "qa", c_index, s_index, k_index) % 5 == 0
+                    ):
+                        answer, share = OVERTURNED[response]
+                        row["qa_score"] = share * max_score
+                        row["qa_justification"] = f"Reviewed: {answer}."
+                        row["qa_selected_kpi_option_value"] = answer
+                        row["final_score"] = share * max_score
                     kpi_rows.append(row)
                     c_ai += ai
                     c_final += row["final_score"]
@@ -210,7 +231,7 @@ class CqaSandbox(Simulator):
             ai_total += c_ai
             final_total += c_final
             max_total += c_max
-        qa = final_total if reviewed else None
+        qa = final_total if reviewed or reviewed_from_start else None
         return categories, ai_total, max_total, qa
 
     def _metadata(self, item: Generated) -> dict[str, Any]:

@@ -110,6 +110,8 @@ class EvaluAgentSandbox(Simulator):
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
     credentials_seen: set[str] = field(default_factory=set)
+    # People who have left: no longer in the user list (their evaluations stay).
+    departed: set[str] = field(default_factory=set)
     _last_credential: str = ""
     _limits: dict[str, SlidingWindowLimit] = field(default_factory=dict)
     _served: dict[str, tuple[date, int]] = field(default_factory=dict)
@@ -271,6 +273,8 @@ class EvaluAgentSandbox(Simulator):
     def users(self) -> list[dict[str, Any]]:
         out = []
         for person in ROSTER:
+            if person.key in self.departed:
+                continue
             out.append(
                 self._user(
                     person.key,

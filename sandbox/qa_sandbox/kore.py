@@ -58,6 +58,25 @@ class Conversation:
     custom_id: str | None
 
 
+def _audit_score(day: date, seed: int, ai_score: float | str | None) -> int:
+    """The auditor's score: near AutoQA's, a few points lower (the AI is a little lenient, more
+    so some weeks than others), so that the calibration has something to find."""
+    if not isinstance(ai_score, int | float):
+        return (seed >> 16) % 101
+    lenience = 3 + 2 * ((day.toordinal() // 7) % 3)
+    noise = (seed >> 16) % 17 - 8
+    return max(0, min(100, round(ai_score) - lenience + noise))
+
+
+def _auditor_response(qualification: str | None, seed: int) -> str | None:
+    """The auditor's answer to a metric AutoQA answered: the same, but one in six overturned."""
+    if qualification not in ("YES", "NO"):
+        return None
+    if seed % 6 == 0:
+        return "NO" if qualification == "YES" else "YES"
+    return qualification
+
+
 def _qualification(seed: int, below_threshold: bool, manual: bool) -> str | None:
     if below_threshold:
         return None
@@ -91,6 +110,16 @@ def generate_day(day: date, per_day: int) -> tuple[Conversation, ...]:
                 }
             )
         fatal_failed = any(m["fatal"] and m["qualification"] == "NO" for m in metrics)
+        audit_pick = (seed >> 12) % 4
+        audited = audit_pick == 0 and not below
+        for m_index, metric in enumerate(metrics):
+            metric["auditor_response"] = (
+                _auditor_response(
+                    metric["qualification"], stable_int("kore-audit", day, index, m_index)
+                )
+                if audited
+                else None
+            )
         if below:
             score: float | str | None = None
         elif seed % 11 == 0:
@@ -99,8 +128,6 @@ def generate_day(day: date, per_day: int) -> tuple[Conversation, ...]:
             score = 0
         else:
             score = (seed >> 20) % 101
-        audit_pick = (seed >> 12) % 4
-        audited = audit_pick == 0 and not below
         out.append(
             Conversation(
                 conversation_id="c-" + stable_uuid("kore-conv", day, index),
@@ -115,7 +142,7 @@ def generate_day(day: date, per_day: int) -> tuple[Conversation, ...]:
                 audit_status=("Audited", "Assigned", "Not Assigned", "Not Assigned")[audit_pick]
                 if not below
                 else "Not Assigned",
-                audit_score=(seed >> 16) % 101 if audited else None,
+                audit_score=_audit_score(day, seed, score) if audited else None,
                 auditor="Jane Supervisor" if audited else None,
                 audit_date=start + timedelta(hours=3) if audited else None,
                 direction=("inbound", "outbound")[(seed >> 3) % 2],
@@ -227,6 +254,8 @@ def _metric(metric: dict[str, Any], id_key: str | None, name_key: str) -> dict[s
     if metric["qualification"] is not None:
         out["Qualification"] = metric["qualification"]
     out["isFatalError"] = metric["fatal"]
+    # Null unless the conversation was audited, as in Kore's samples.
+    out["Auditor Response"] = metric.get("auditor_response")
     return out
 
 

@@ -92,6 +92,11 @@ class SandboxServer:
                 env.update(callbacks(receiver_url))
         return env
 
+    def for_demo(self) -> None:
+        """Every simulator as the demo shows it (`Simulator.for_demo`)."""
+        for vendor in self.vendors:
+            vendor.for_demo()
+
     def remove_rate_limits(self) -> None:
         """For the benchmark and the demo: measure our code, not the vendors' limits."""
         for vendor in self.vendors:

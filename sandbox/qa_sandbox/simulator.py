@@ -72,6 +72,10 @@ class Simulator:
     def remove_rate_limits(self) -> None:
         """The vendor's limits switched off (the demo, the benchmark, most tests)."""
 
+    def for_demo(self) -> None:
+        """What the demo shows beyond the defaults the tests start from (human reviews of
+        AI scores, say)."""
+
     def reset(self) -> None:
         """Back to how it starts: every field to its default but `keep_on_reset`."""
         for spec in dataclasses.fields(self):  # type: ignore[arg-type]

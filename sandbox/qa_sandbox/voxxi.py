@@ -85,6 +85,8 @@ class VoxxiSandbox(Simulator):
     # Error bodies echo the credential they were sent (a careless vendor or proxy).
     echo_credentials: bool = False
     credentials_seen: set[str] = field(default_factory=set)
+    # Members who have left: no longer in the agent list (their calls stay).
+    departed: set[str] = field(default_factory=set)
     # A create request is recorded, then held until this is set (a client killed meanwhile).
     hold_creates: threading.Event | None = None
     # A create request is recorded, then answered this late (a client times out first).
@@ -370,7 +372,7 @@ class VoxxiSandbox(Simulator):
                     }
                 )
                 for person in ROSTER
-                if person.active
+                if person.active and person.key not in self.departed
             ]
         )
 

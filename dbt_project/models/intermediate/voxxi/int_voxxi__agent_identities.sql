@@ -1,39 +1,42 @@
--- Voxxi agents from its agent list, and the emails calls were submitted under that the list
--- does not show (an agent made inactive since).
-with listed as (
-    select
-        agent_id as vendor_agent_id,
-        agent_name as display_name,
-        agent_email as email,
-        created_at
-    from {{ ref('stg_voxxi__agents') }}
+-- Voxxi agents: every member its agent list has shown (snap_agent_listing: one who has left
+-- keeps their name and email), and every other id calls were submitted under (a member id
+-- or an email no list showed), so that every call has its agent.
+with listed_ever as (
+    select vendor_agent_id, display_name, email
+    from {{ ref('snap_agent_listing') }}
+    where vendor = 'voxxi' and dbt_valid_to is null
 ),
 
-unlisted as (
-    select distinct
-        calls.vendor_agent_id,
-        cast(null as varchar) as display_name,
-        calls.vendor_agent_id as email,
-        cast(null as timestamp) as created_at
-    from {{ ref('int_voxxi__calls') }} as calls
-    where calls.vendor_agent_id like '%@%'
-        and calls.vendor_agent_id not in (select vendor_agent_id from listed)
+listed_now as (
+    select vendor_agent_id from {{ ref('int_voxxi__agent_listing') }}
 ),
 
-seen as (
+named as (
     select vendor_agent_id, max(created_at) as last_seen_at
     from {{ ref('int_voxxi__calls') }}
+    where vendor_agent_id is not null
     group by vendor_agent_id
+),
+
+identities as (
+    select vendor_agent_id from listed_ever
+    union
+    select vendor_agent_id from named
 )
 
 select
     'voxxi' as vendor,
     identities.vendor_agent_id,
-    identities.display_name,
-    identities.email,
+    listed_ever.display_name,
+    coalesce(
+        listed_ever.email,
+        case when identities.vendor_agent_id like '%@%' then identities.vendor_agent_id end
+    ) as email,
     cast(null as varchar) as team_name,
     -- The agent list holds active agents only.
-    identities.display_name is not null as is_active,
-    seen.last_seen_at
-from (select * from listed union all select * from unlisted) as identities
-left join seen using (vendor_agent_id)
+    listed_now.vendor_agent_id is not null as is_active,
+    named.last_seen_at
+from identities
+left join listed_ever using (vendor_agent_id)
+left join listed_now using (vendor_agent_id)
+left join named using (vendor_agent_id)

@@ -9,6 +9,7 @@
     'metric_weight': ['Metric Weight', 'metricWeight'],
     'metric_negative_weight': ['Metric Negative Weight', 'metricNegativeWeight'],
     'qualification': ['Qualification', 'qualification'],
+    'auditor_response': ['Auditor Response', 'auditorResponse', 'auditor_response'],
     'is_fatal_metric': ['isFatalError', 'Is Fatal Error'],
 } %}
 
@@ -49,6 +50,7 @@ renamed as (
         coalesce(try_cast({{ json_field('texts', fields, 'metric_negative_weight') }} as double), 0)
             as metric_negative_weight,
         {{ json_field('texts', fields, 'qualification') }} as qualification,
+        {{ json_field('texts', fields, 'auditor_response') }} as auditor_response,
         coalesce(try_cast({{ json_field('texts', fields, 'is_fatal_metric') }} as boolean), false)
             as is_fatal_metric
     from extracted
