@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.lib.analyst_settings import min_evaluations, tolerance_points
+
 MARTS = (
     "dim_agent",
     "bridge_agent_vendor",
@@ -16,6 +18,9 @@ MARTS = (
     "fct_kpi_score",
     "fct_audit",
     "agent_daily_scorecard",
+    "agent_weekly_standing",
+    "fct_score_calibration",
+    "fct_kpi_calibration",
 )
 
 
@@ -46,6 +51,7 @@ def marts_summary(analytics_path: Path, top: int = 3) -> str:
                 ).fetchall()
                 by_vendor = ", ".join(f"{vendor} {count}" for vendor, count in rows)
             lines.append(f"{mart:<24}{total:>8}  {by_vendor}")
+        fewest = min_evaluations()
         ranked = conn.execute(
             """
             with per_agent as (
@@ -54,7 +60,7 @@ def marts_summary(analytics_path: Path, top: int = 3) -> str:
                 from marts.agent_daily_scorecard s
                 join marts.dim_agent a using (agent_id)
                 group by all
-                having sum(s.scored_evaluations) > 0
+                having sum(s.scored_evaluations) >= greatest(?, 1)
             )
             select vendor, display_name, evaluations, round(score_pct, 1)
             from per_agent
@@ -63,12 +69,35 @@ def marts_summary(analytics_path: Path, top: int = 3) -> str:
             ) <= ?
             order by vendor, score_pct desc
             """,
-            [top],
+            [fewest, top],
         ).fetchall()
+        calibration = (
+            conn.execute(
+                """
+                select vendor, sum(score_pairs), sum(difference_sum) / sum(score_pairs),
+                       100.0 * sum(within_tolerance_pairs) / sum(score_pairs)
+                from marts.vendor_calibration_weekly
+                group by vendor having sum(score_pairs) > 0 order by vendor
+                """
+            ).fetchall()
+            if "vendor_calibration_weekly" in tables
+            else []
+        )
     if ranked:
         lines.append("")
-        lines.append(f"Best {top} agents of each vendor (score_pct over all their evaluations):")
+        lines.append(
+            f"Best {top} agents of each vendor (score_pct over all their evaluations; "
+            f"at least {fewest} evaluations):"
+        )
         for vendor, name, evaluations, score in ranked:
             name = name or "(no name)"
             lines.append(f"  {vendor:<12}{name:<22}{score:>6}%  of {evaluations} evaluations")
+    if calibration:
+        lines.append("")
+        lines.append("The AI against people who scored the same conversations:")
+        for vendor, pairs, bias, within in calibration:
+            lines.append(
+                f"  {vendor:<12}{pairs:>5} conversations, AI {float(bias):+.1f} points on "
+                f"average, {float(within):.0f}% within {tolerance_points():g} points"
+            )
     return "\n".join(lines)

@@ -362,6 +362,68 @@ def test_the_report_renders_its_charts_in_chromium(demo, tmp_path) -> None:
     assert "<script src" not in text and "<link" not in text, "nothing to fetch"
 
 
+def _rendered(page: Path, profile: Path) -> str:
+    from tests.test_dagster_ui import CHROMIUM
+
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+
+
+def test_the_report_answers_both_questions_in_chromium(demo, tmp_path) -> None:
+    """The page as chromium builds it: the standing across vendors (every agent ranked by
+    enough evaluations, the others marked), the AI against people for each vendor whose AI
+    people review, and its tables sorting when a heading is clicked."""
+    home, _ = demo
+    page = home / "data" / "scorecard.html"
+    dom = _rendered(page, tmp_path / "profile")
+    standing = dom.split("How is each agent doing across all our QA tools?")[1].split("</table>")[0]
+    assert standing.count("<tr>") >= 6, "one row per agent of the week"
+    assert "too few (" in standing, "an agent with too few evaluations is marked, not ranked"
+    calibration = dom.split("Can we trust the AI's scores?")[1].split("</section>")[0]
+    for vendor in (v.name for v in VENDORS if v.calibrates):
+        scatter = re.search(
+            rf'<svg class="scatter"[^>]*data-vendor="{vendor}".*?</svg>', calibration, re.S
+        )
+        assert scatter and scatter[0].count("<circle") >= 3, f"{vendor}: no AI-human pairs drawn"
+    assert "Cohen's kappa" in calibration and "disagree most" in calibration
+    header = dom.split("</header>")[0]
+    assert re.search(r"Data from \d\d \w{3} \d{4} to \d\d \w{3} \d{4}", header)
+
+    # Click "Combined" (the third heading of the first table) twice: highest first, then
+    # lowest first (the table opens highest first).
+    clicked = tmp_path / "clicked.html"
+    clicked.write_text(
+        page.read_text().replace(
+            "</body>",
+            '<script>const th = document.querySelectorAll("table")[0]'
+            '.querySelectorAll("th[data-sort]")[2]; th.click(); th.click()</script></body>',
+        )
+    )
+    table = _rendered(clicked, tmp_path / "profile2").split("<tbody>")[1].split("</tbody>")[0]
+    combined = [
+        float(value)
+        for value in re.findall(
+            r'<tr><td>.*?</td><td>.*?</td><td class="num[^"]*" data-value="([^"]*)"', table
+        )
+        if value
+    ]
+    assert len(combined) >= 3 and combined == sorted(combined)
+
+
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o777
 

@@ -1,14 +1,18 @@
-"""The report's charts, drawn as inline SVG: no script or font is fetched, so the page opens
-anywhere, offline. Each vendor keeps its colour (`Colours`: the registry's, else a spare)."""
+"""The report's charts, drawn as inline SVG (or HTML, for bars whose labels must wrap): no
+script or font is fetched, so the page opens anywhere, offline. Each vendor keeps its colour
+(`Colours`: the registry's, else a spare). A week the data covers for fewer than seven days
+is marked partial (an asterisk on its label, a hollow point)."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 SPARE_COLOURS = ("#0891b2", "#be185d", "#4d7c0f", "#7c2d12")
+# Full-width charts are drawn this wide, so their text keeps its size on a wide screen.
+WIDE = 1200
 
 
 @dataclass(frozen=True)
@@ -32,20 +36,51 @@ def e(value: object) -> str:
 Series = dict[str, list[tuple[date, float]]]
 
 
+def _week_label(week: date, partial: Collection[date]) -> str:
+    return f"{week:%d %b}" + ("*" if week in partial else "")
+
+
+def _week_axis(
+    weeks: Sequence[date], partial: Collection[date], x: object, *, y: float, width: float
+) -> list[str]:
+    """Week labels under a chart, thinned to fit, the first and last kept inside it."""
+    step = max(1, -(-len(weeks) // 10))
+    shown = list(range(0, len(weeks), step))
+    if shown[-1] != len(weeks) - 1 and len(weeks) - 1 - shown[-1] >= step / 2:
+        shown.append(len(weeks) - 1)
+    parts = []
+    for index in shown:
+        position = x(weeks[index])  # type: ignore[operator]
+        anchor = "middle"
+        if position < 40:
+            anchor = "start"
+        elif position > width - 40:
+            anchor = "end"
+        parts.append(
+            f'<text class="axis" x="{position:.1f}" y="{y:.1f}" text-anchor="{anchor}">'
+            f"{_week_label(weeks[index], partial)}</text>"
+        )
+    return parts
+
+
 def line_chart(
     series: Series,
     weeks: Sequence[date],
     colours: Colours,
     *,
-    width: int = 640,
-    height: int = 220,
+    partial: Collection[date] = (),
+    width: int = WIDE,
+    height: int = 260,
     label: str = "score_pct by week",
+    low: float = 0.0,
+    high: float = 100.0,
+    unit: str = "%",
 ) -> str:
-    """Lines of 0-100 values by week, one per vendor."""
-    left, right, top, bottom = 36, 12, 12, 28
+    """Lines of values by week (0 to 100 unless told), one per vendor."""
+    left, right, top, bottom = 44, 28, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
-    if not weeks:
-        return f'<p class="empty">No scored evaluations yet ({e(label)}).</p>'
+    if not weeks or not any(series.values()):
+        return f'<p class="empty">Nothing to show yet ({e(label)}).</p>'
 
     def x(week: date) -> float:
         if len(weeks) == 1:
@@ -53,24 +88,20 @@ def line_chart(
         return left + plot_w * weeks.index(week) / (len(weeks) - 1)
 
     def y(value: float) -> float:
-        return top + plot_h * (1 - max(0.0, min(100.0, value)) / 100)
+        return top + plot_h * (1 - (max(low, min(high, value)) - low) / (high - low))
 
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{e(label)}" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for tick in (0, 25, 50, 75, 100):
+    for tick in [low + (high - low) * n / 4 for n in range(5)]:
         parts.append(
-            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" '
-            f'y2="{y(tick):.1f}"/><text class="axis" x="{left - 6}" y="{y(tick) + 4:.1f}" '
-            f'text-anchor="end">{tick}</text>'
+            f'<line class="grid{" zero" if tick == 0 and low < 0 else ""}" x1="{left}" '
+            f'x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
+            f'<text class="axis" x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
+            f"{tick:g}</text>"
         )
-    step = max(1, len(weeks) // 8)
-    for week in weeks[::step]:
-        parts.append(
-            f'<text class="axis" x="{x(week):.1f}" y="{height - 8}" text-anchor="middle">'
-            f"{week:%d %b}</text>"
-        )
+    parts += _week_axis(weeks, partial, x, y=height - 9, width=width)
     for vendor, points in series.items():
         if not points:
             continue
@@ -80,8 +111,10 @@ def line_chart(
             f'<g class="series" data-vendor="{e(vendor)}">'
             f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{coords}"/>'
             + "".join(
-                f'<circle cx="{x(w):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
-                f"<title>{e(vendor)}, week of {w:%Y-%m-%d}: {v:.1f}%</title></circle>"
+                f'<circle cx="{x(w):.1f}" cy="{y(v):.1f}" r="4" stroke="{colour}" '
+                f'stroke-width="2" fill="{"#fff" if w in partial else colour}">'
+                f"<title>{e(vendor)}, week of {w:%Y-%m-%d}"
+                f"{' (partial week)' if w in partial else ''}: {v:.1f}{unit}</title></circle>"
                 for w, v in points
             )
             + "</g>"
@@ -111,46 +144,90 @@ def sparkline(points: Sequence[tuple[date, float]], weeks: Sequence[date], colou
     )
 
 
-def bar_chart(
-    bars: Sequence[tuple[str, str, float, str]],
-    colours: Colours,
-    *,
-    width: int = 640,
-    unit: str = "%",
-    maximum: float | None = None,
-) -> str:
-    """Horizontal bars: (vendor, label, value, note), longest first."""
-    if not bars:
+def bars(rows: Sequence[tuple[str, str, float, str]], colours: Colours, *, unit: str = "%") -> str:
+    """Horizontal bars of 0-100 values, (vendor, label, value, note), in the order given. HTML,
+    so that a long label wraps instead of being cut."""
+    if not rows:
         return '<p class="empty">Nothing to show.</p>'
-    row, label_w = 26, 300
-    height = row * len(bars) + 8
-    top = maximum or max(v for _, _, v, _ in bars) or 1
+    return (
+        '<div class="bars">'
+        + "".join(
+            f'<div class="bar" data-vendor="{e(vendor)}"><span class="bar-label">{e(label)}'
+            f'<span class="dot" style="background:{colours(vendor)}" title="{e(vendor)}"></span>'
+            f'</span><span class="track"><span class="fill" style="width:'
+            f'{max(0.0, min(100.0, value)):.1f}%;background:{colours(vendor)}"></span></span>'
+            f'<span class="bar-value">{value:.0f}{unit} <span class="note">{e(note)}</span>'
+            "</span></div>"
+            for vendor, label, value, note in rows
+        )
+        + "</div>"
+    )
+
+
+def scatter_chart(
+    points: Sequence[tuple[float, float, str]],
+    colour: str,
+    vendor: str,
+    *,
+    tolerance: float,
+    size: int = 360,
+) -> str:
+    """The AI's score (across) against the person's (up) of each conversation both scored,
+    0-100 each: on the diagonal they agree; the band is the tolerance either side."""
+    pad = 40
+    plot = size - pad - 12
+    if not points:
+        return '<p class="empty">No conversation scored by both yet.</p>'
+
+    def x(value: float) -> float:
+        return pad + plot * value / 100
+
+    def y(value: float) -> float:
+        return 12 + plot * (1 - value / 100)
+
+    band = (
+        f"{x(0):.1f},{y(tolerance):.1f} {x(100 - tolerance):.1f},{y(100):.1f} "
+        f"{x(100):.1f},{y(100):.1f} {x(100):.1f},{y(100 - tolerance):.1f} "
+        f"{x(tolerance):.1f},{y(0):.1f} {x(0):.1f},{y(0):.1f}"
+    )
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-        'xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="scatter" viewBox="0 0 {size} {size}" role="img" data-vendor="{e(vendor)}" '
+        f'aria-label="AI against human scores, {e(vendor)}" xmlns="http://www.w3.org/2000/svg">'
+        f'<polygon class="band" points="{band}"/>'
+        f'<line class="diagonal" x1="{x(0):.1f}" y1="{y(0):.1f}" x2="{x(100):.1f}" '
+        f'y2="{y(100):.1f}"/>'
     ]
-    for index, (vendor, label, value, note) in enumerate(bars):
-        y = 4 + index * row
-        length = (width - label_w - 90) * value / top
-        text = label if len(label) <= 44 else label[:43] + "…"
+    for tick in (0, 50, 100):
         parts.append(
-            f'<g class="bar" data-vendor="{e(vendor)}">'
-            f'<text class="label" x="{label_w - 8}" y="{y + 16}" text-anchor="end">'
-            f"{e(text)}<title>{e(label)} ({e(vendor)})</title></text>"
-            f'<rect x="{label_w}" y="{y + 3}" width="{max(length, 1):.1f}" height="{row - 8}" '
-            f'rx="3" fill="{colours(vendor)}"/>'
-            f'<text class="value" x="{label_w + length + 6:.1f}" y="{y + 16}">'
-            f"{value:.0f}{unit} {e(note)}</text></g>"
+            f'<text class="axis" x="{x(tick):.1f}" y="{size - 18}" text-anchor="middle">'
+            f'{tick}</text><text class="axis" x="{pad - 6}" y="{y(tick) + 4:.1f}" '
+            f'text-anchor="end">{tick}</text>'
+        )
+    parts.append(
+        f'<text class="axis" x="{pad + plot / 2:.1f}" y="{size - 2}" text-anchor="middle">'
+        "AI score</text>"
+        f'<text class="axis" transform="rotate(-90)" x="{-(12 + plot / 2):.1f}" y="12" '
+        'text-anchor="middle">Human score</text>'
+    )
+    for ai, human, interaction in points:
+        parts.append(
+            f'<circle cx="{x(ai):.1f}" cy="{y(human):.1f}" r="4" fill="{colour}" '
+            f'fill-opacity="0.7"><title>{e(interaction)}: AI {ai:.0f}, human {human:.0f}'
+            "</title></circle>"
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def column_chart(
-    counts: dict[str, dict[date, int]], weeks: Sequence[date], colours: Colours
+    counts: dict[str, dict[date, int]],
+    weeks: Sequence[date],
+    colours: Colours,
+    *,
+    partial: Collection[date] = (),
 ) -> str:
     """Grouped columns of counts by week, one colour per vendor."""
-    width, height, left, bottom, top = 640, 180, 36, 28, 10
+    width, height, left, bottom, top = WIDE, 200, 44, 30, 10
     if not weeks or not any(any(c.values()) for c in counts.values()):
         return '<p class="empty">None in these weeks.</p>'
     peak = max(max(c.values(), default=0) for c in counts.values()) or 1
@@ -164,22 +241,24 @@ def column_chart(
         f'y2="{height - bottom}"/>'
         f'<text class="axis" x="{left - 6}" y="{top + 8}" text-anchor="end">{peak}</text>'
     ]
-    step = max(1, len(weeks) // 8)
+    parts += _week_axis(
+        weeks,
+        partial,
+        lambda w: left + weeks.index(w) * group + group / 2,
+        y=height - 9,
+        width=width,
+    )
     for index, week in enumerate(weeks):
         x0 = left + index * group + 3
-        if index % step == 0:
-            parts.append(
-                f'<text class="axis" x="{x0 + group / 2:.1f}" y="{height - 8}" '
-                f'text-anchor="middle">{week:%d %b}</text>'
-            )
         for position, vendor in enumerate(present):
             value = counts[vendor].get(week, 0)
             h = (height - bottom - top) * value / peak
             parts.append(
                 f'<rect data-vendor="{e(vendor)}" x="{x0 + position * bar:.1f}" '
                 f'y="{height - bottom - h:.1f}" width="{bar - 1:.1f}" height="{h:.1f}" '
-                f'fill="{colours(vendor)}"><title>{e(vendor)}, week of '
-                f"{week:%Y-%m-%d}: {value}</title></rect>"
+                f'fill="{colours(vendor)}"{" fill-opacity=0.45" if week in partial else ""}>'
+                f"<title>{e(vendor)}, week of {week:%Y-%m-%d}"
+                f"{' (partial week)' if week in partial else ''}: {value}</title></rect>"
             )
     parts.append("</svg>")
     return "".join(parts)
