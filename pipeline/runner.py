@@ -13,7 +13,7 @@ from dagster import DagsterEventType, DagsterInstance, Definitions, ExecuteInPro
 
 from pipeline.build import BUILD_JOB, build_defs
 from pipeline.instance import cli_instance, command_line_run_tags, reclaim_abandoned_runs
-from pipeline.lib.settings import WarehouseSettings
+from pipeline.lib.settings import ConfigError, WarehouseSettings
 from pipeline.lib.step_failures import step_failure_reason
 from pipeline.lib.submit import ledger
 from pipeline.lib.vendor import Vendor, enabled_vendors
@@ -49,6 +49,12 @@ def failure_reason(result: ExecuteInProcessResult) -> str:
 
 def choose_vendors(requested: Sequence[str] | None) -> list[Vendor]:
     enabled = enabled_vendors(VENDORS)
+    if not enabled:
+        first = ", ".join(f"{v.settings.required_variables()[0]}..." for v in VENDORS)
+        raise ConfigError(
+            f"no vendor is configured: set one vendor's variables ({first}; "
+            "`qa-warehouse settings` lists them all), or try `qa-warehouse demo`"
+        )
     if not requested:
         for vendor in VENDORS:
             if vendor.name not in enabled:

@@ -71,6 +71,13 @@ def marts_summary(analytics_path: Path, top: int = 3) -> str:
             """,
             [fewest, top],
         ).fetchall()
+        (scored,) = (
+            conn.execute(
+                "select coalesce(sum(scored_evaluations), 0) from marts.agent_daily_scorecard"
+            ).fetchone()
+            if "agent_daily_scorecard" in tables
+            else (0,)
+        )
         calibration = (
             conn.execute(
                 """
@@ -92,6 +99,12 @@ def marts_summary(analytics_path: Path, top: int = 3) -> str:
         for vendor, name, evaluations, score in ranked:
             name = name or "(no name)"
             lines.append(f"  {vendor:<12}{name:<22}{score:>6}%  of {evaluations} evaluations")
+    elif scored:
+        lines.append("")
+        lines.append(
+            f"No agent has the {fewest} evaluations from one vendor that a ranking needs yet "
+            f"({scored} scored evaluations so far)."
+        )
     if calibration:
         lines.append("")
         lines.append("The AI against people who scored the same conversations:")

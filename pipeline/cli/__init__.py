@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_warnings()
     argv = sys.argv[1:] if argv is None else argv
     configure_logging(verbose=any(a in ("-v", "--verbose") for a in argv))
-    from pipeline.lib.vendor import VendorConfigError
+    from pipeline.lib.settings import ConfigError
 
     try:
         code = app(args=argv, prog_name="qa-warehouse", standalone_mode=False)
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         # click's usage errors (typer's own copy of click): its message, then status 2.
         exc.show(file=sys.stderr)  # type: ignore[attr-defined]
         return EXIT_USAGE
-    except (UsageProblem, VendorConfigError) as exc:
+    except (UsageProblem, ConfigError) as exc:
         typer.echo(f"qa-warehouse: {exc}", err=True)
         return EXIT_USAGE
     return code if isinstance(code, int) else EXIT_OK

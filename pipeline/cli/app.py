@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 quarantine_app = typer.Typer(
     help="What could not be used: list it, or try it again after a fix.",
+    epilog="Examples: `qa-warehouse quarantine list`; `qa-warehouse quarantine replay "
+    "--vendor cqa` once the cause is fixed.",
     no_args_is_help=True,
 )
 app.add_typer(quarantine_app, name="quarantine")
@@ -51,6 +53,15 @@ def _options(
     ] = False,
 ) -> None:
     """Load the QA vendors into the warehouse, and look after it."""
+
+
+def check_settings_first() -> None:
+    """Every setting, checked before the command does anything: a wrong one is one line
+    naming its variable, and exit status 2 (`ConfigError`)."""
+    from pipeline.lib.vendor import check_settings
+    from pipeline.vendors import VENDORS
+
+    check_settings(VENDORS)
 
 
 def check_vendors(names: list[str] | None) -> None:

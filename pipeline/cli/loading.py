@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.app import UsageProblem, Verbose, app, check_vendors
+from pipeline.cli.app import UsageProblem, Verbose, app, check_settings_first, check_vendors
 from pipeline.cli.output import run_and_report
 
 # How long the demo waits for the analyses of the calls it submitted.
@@ -89,11 +89,13 @@ def run(
     verbose: Verbose = False,
 ) -> int:
     """Load UTC days from the configured vendors through Dagster, then build and publish."""
-    from pipeline.runner import run_pipeline
+    from pipeline.runner import choose_vendors, run_pipeline
 
     if end < start:
         raise UsageProblem("--end is before --start")
     check_vendors(vendor)
+    check_settings_first()
+    choose_vendors(vendor)
     return run_and_report(
         lambda progress, level: run_pipeline(
             start.date(), end.date(), vendor, log_level=level, progress=progress

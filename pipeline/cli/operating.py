@@ -11,6 +11,7 @@ from pipeline.cli.app import (
     UsageProblem,
     Verbose,
     app,
+    check_settings_first,
     check_vendors,
     quarantine_app,
 )
@@ -34,6 +35,7 @@ def status(
     )
     from pipeline.vendors import VENDOR_NAMES, VENDORS
 
+    check_settings_first()
     settings = WarehouseSettings().absolute()
     enabled = enabled_vendors(VENDORS)
     schedules = _schedule_states(build_defs(), cli_instance())
@@ -100,6 +102,7 @@ def resubmit(
     from pipeline.lib.warehouse import connect, exclusive
 
     check_vendors([vendor])
+    check_settings_first()
     settings = WarehouseSettings().absolute()
     lock = exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds)
     with lock, connect(settings.warehouse_path) as conn:
@@ -124,13 +127,18 @@ def quarantine_list(
     from pipeline.lib.settings import WarehouseSettings
 
     check_vendors([vendor] if vendor else None)
+    check_settings_first()
     settings = WarehouseSettings().absolute()
     rows = quarantine.items(settings.warehouse_path, vendor, include_resolved=all_)
     typer.echo(quarantine.describe(rows))
     return EXIT_OK
 
 
-@quarantine_app.command("replay")
+@quarantine_app.command(
+    "replay",
+    epilog="After fixing what put them there (a setting, a mapping, a vendor outage): "
+    "`qa-warehouse quarantine replay --vendor kore`.",
+)
 def quarantine_replay(
     vendor: Annotated[str | None, typer.Option(help="Only this vendor.")] = None,
     verbose: Verbose = False,
@@ -142,6 +150,7 @@ def quarantine_replay(
     from pipeline.vendors import VENDORS
 
     check_vendors([vendor] if vendor else None)
+    check_settings_first()
     settings = WarehouseSettings().absolute()
     rows = quarantine.items(settings.warehouse_path, vendor)
     plans = quarantine.replay_plans(rows, VENDORS)

@@ -3,6 +3,8 @@ resource."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from pipeline.lib.vendor import VendorSettings, secret
@@ -15,7 +17,9 @@ class EvaluAgentResource(VendorSettings):
 
     access_key_id: str = Field(description="the API key's Access Key ID")
     secret_key: str = secret(description="the API key's Secret Key")
-    region: str = Field(default="eu", description="eu, us-east or aus")
+    region: Literal["eu", "us-east", "aus"] = Field(
+        default="eu", description="the API's region: eu, us-east or aus"
+    )
     base_url: str | None = Field(
         default=None,
         description="e.g. https://api.evaluagent.com/v1; overrides the region's URL",

@@ -9,13 +9,40 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from dagster import ResourceDefinition
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_WAREHOUSE_PATH = "data/warehouse.duckdb"
 DEFAULT_ANALYTICS_PATH = "data/analytics.duckdb"
+
+
+class ConfigError(ValueError):
+    """A setting is wrong: a value that does not validate, or a vendor half-configured. The
+    message names the variable, in one line; the command line exits 2 on it."""
+
+
+def describe_errors(
+    exc: ValidationError, variable: Any, secrets: frozenset[str] = frozenset()
+) -> str:
+    """Each error of `exc` as `<VARIABLE> '<value>': <what is wrong>` (a secret's value never
+    shown); `variable(field)` names a field's variable."""
+    described = []
+    for error in exc.errors():
+        if not error["loc"]:
+            described.append(error["msg"].removeprefix("Value error, "))
+            continue
+        field = str(error["loc"][0])
+        value = error.get("input")
+        shown = (
+            f" {str(value)[:60]!r}"
+            if field not in secrets and isinstance(value, str | int | float)
+            else ""
+        )
+        described.append(f"{variable(field)}{shown}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(described)
 
 
 def _absolute(path: Path) -> Path:
@@ -110,6 +137,15 @@ class WarehouseSettings(BaseSettings):
     dagster_url: str | None = Field(
         default=None, description="the Dagster UI address that an alert's link points to"
     )
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            prefix = self.model_config.get("env_prefix", "")
+            raise ConfigError(
+                describe_errors(exc, lambda field: f"{prefix}{field}".upper())
+            ) from None
 
     def rate_state(self) -> Path | str:
         """Where every process counts vendor requests: PostgreSQL when the deployment has it

@@ -14,15 +14,17 @@ from pipeline.lib.redaction import without_payload
 
 
 def root_cause(error: SerializableErrorInfo) -> str:
-    """`<Type>: <reason>` of the innermost exception Dagster's error wraps."""
-    while error.cause is not None:
-        error = error.cause
+    """The reason of the innermost exception Dagster's error wraps (raised from it, or while
+    handling it), without a class name: a person reads what is wrong, not where in Python.
+    A bare exception with nothing to say gives its type."""
+    while (inner := error.cause or error.context) is not None:
+        error = inner
     message = error.message.strip()
-    # Dagster writes `module.Type: message`; the type is said once, without its module.
+    # Dagster writes `module.Type: message`.
     prefix, colon, said = message.partition(": ")
     if colon and prefix.endswith(error.cls_name):
-        message = said
-    return f"{error.cls_name}: {without_payload(message)}"
+        message = said.strip()
+    return without_payload(message) if message else error.cls_name
 
 
 def step_failure_reason(data: StepFailureData | None) -> str:

@@ -26,7 +26,7 @@ from pydantic_settings import EnvSettingsSource
 from pydantic_settings.exceptions import SettingsError
 
 from pipeline.lib.raw_schema import Endpoint
-from pipeline.lib.settings import WarehouseSettings, fixed_resource
+from pipeline.lib.settings import ConfigError, WarehouseSettings, describe_errors, fixed_resource
 
 if TYPE_CHECKING:
     from pipeline.lib.receive.source import WebhookSource
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 MASK = "***"
 
 
-class VendorConfigError(ValueError):
+class VendorConfigError(ConfigError):
     """A vendor's settings are wrong: half-configured, or a value that does not validate.
     The message names the variable."""
 
@@ -125,14 +125,11 @@ class VendorSettings(ConfigurableResource):
         try:
             validated = cls(**values)
         except ValidationError as exc:
-            # A field's error names its variable; a rule across fields names its own.
-            errors = [
-                f"{cls.variable(str(error['loc'][0]))}: {error['msg']}"
-                if error["loc"]
-                else error["msg"].removeprefix("Value error, ")
-                for error in exc.errors()
-            ]
-            raise VendorConfigError("; ".join(errors)) from None
+            # A field's error names its variable (and its value, unless a secret); a rule
+            # across fields names its own.
+            raise VendorConfigError(
+                describe_errors(exc, cls.variable, frozenset(cls.secret_fields()))
+            ) from None
         return validated
 
     def __repr_args__(self) -> Any:
@@ -219,6 +216,17 @@ class Vendor:
                 f"(or unset {', '.join(present)} to skip it)"
             )
         return True
+
+
+def check_settings(vendors: Sequence[Vendor]) -> list[Vendor]:
+    """Every setting a run reads, checked before it starts: the warehouse's, and every value
+    of each vendor configured here. Raises `ConfigError` naming the first wrong variable;
+    returns the configured vendors."""
+    WarehouseSettings()
+    configured = [vendor for vendor in vendors if vendor.is_enabled()]
+    for vendor in configured:
+        vendor.settings.from_env()
+    return configured
 
 
 def enabled_vendors(vendors: Sequence[Vendor], env: Mapping[str, str] | None = None) -> list[str]:
