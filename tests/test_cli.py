@@ -7,8 +7,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -121,6 +123,89 @@ def test_the_demo_runs_are_in_the_dagster_instance(demo) -> None:
         assert metadata["dagster/row_count"].value > 0
         observed = instance.fetch_observations(AssetKey(["marts", "fct_interaction"]), limit=1)
         assert observed.records[0].asset_observation.metadata["dagster/row_count"].value > 0
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process started by `pid`, at any depth (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_make_dev_shows_the_demos_runs_quietly_and_stops_whole_on_sigterm(demo) -> None:
+    """`qa-warehouse dev` (what `make dev` runs): the UI answers with the demo's runs and no
+    invitation modal, the terminal gets a few lines and no library warning, and SIGTERM (what
+    `make` passes on when it is stopped) ends the webserver, the daemon and their children."""
+    from tests.dagster_services import free_port, graphql
+
+    home, _ = demo
+    port = free_port()
+    output = home / "dev-output.txt"
+    # No QA_PARTITIONS_START: the UI's daily partitions start at the demo's first day.
+    env = _clean_env(home)
+    del env["QA_PARTITIONS_START"]
+    with duckdb.connect(str(home / "data" / "warehouse.duckdb"), read_only=True) as conn:
+        (first_day,) = conn.execute("select min(window_start)::date from raw.load_log").fetchone()
+    with output.open("w") as out:
+        process = subprocess.Popen(
+            [CLI, "dev", "--port", str(port)],
+            cwd=home,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        # Waits on the line that says the UI answers; the limit only guards against a hang.
+        for _ in range(1200):
+            if "The Dagster UI is up" in output.read_text() or process.poll() is not None:
+                break
+            time.sleep(0.5)
+        assert "The Dagster UI is up" in output.read_text(), output.read_text()
+        data = graphql(url, "{ shouldShowNux runsOrError { ... on Runs { results { jobName } } } }")
+        assert data["shouldShowNux"] is False
+        jobs = {run["jobName"] for run in data["runsOrError"]["results"]}
+        assert {"kore_raw", "build_and_publish"} <= jobs, jobs
+        keys = graphql(
+            url,
+            '{ assetNodeOrError(assetKey: {path: ["raw", "kore", "rawdata"]}) '
+            "{ ... on AssetNode { partitionKeys } } }",
+        )["assetNodeOrError"]["partitionKeys"]
+        assert keys[0] == first_day.isoformat() and len(keys) <= 4, keys
+        started = _descendants(process.pid)
+        assert len(started) >= 2, "the webserver and the daemon"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+    assert process.returncode == 0
+    left = {pid for pid in started if _alive(pid)}
+    assert not left, f"still running after SIGTERM: {left}"
+    text = output.read_text()
+    assert not ANSI.search(text)
+    for noise in LIBRARY_NOISE:
+        assert noise not in text, text
+    assert len(text.splitlines()) <= 4, text
+    assert "dagster-dev.log" in text and (home / "data" / "logs" / "dagster-dev.log").exists()
 
 
 def test_status_shows_honest_figures_and_json(demo, sandbox) -> None:

@@ -71,3 +71,46 @@ def test_a_successful_run_leaves_no_dbt_target_of_its_own(kore_only, capfd) -> N
         if path.is_dir() and path.name.split("-")[1:2] and path.name.split("-")[1] in runs
     }
     assert runs and not left, f"the run left {left} in {target}"
+
+
+def test_dbt_assets_read_as_their_yaml_says_with_their_columns_typed(kore_only) -> None:
+    """In the UI a dbt asset's description is its YAML's (no SQL pasted in), snapshots and
+    seeds have groups of their own, every asset has the team as owner and its layer as a tag,
+    and a built model's Columns table has DuckDB's types beside the YAML's descriptions."""
+    from dagster import AssetKey
+
+    from pipeline.build import build_defs
+    from pipeline.lib.conventions import OWNER
+
+    defs = build_defs()
+    graph = defs.resolve_asset_graph()
+    interaction = AssetKey(["marts", "fct_interaction"])
+    snapshot = AssetKey(["snapshots", "snap_agent_listing"])
+    node = graph.get(interaction)
+    assert node.description and "select" not in node.description.lower(), node.description
+    assert graph.get(snapshot).group_name == "snapshots"
+    assert graph.get(AssetKey(["seeds", "agent_identity_overrides"])).group_name == "seeds"
+    assert node.owners == [OWNER] and node.tags.get("layer") == "marts"
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert "dbt" not in groups and "default" not in groups, groups
+    # dbt's docs site (`make docs`) shows a node's owner from its group, and its tags.
+    import json
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    assert manifest["groups"]["group.qa_warehouse.qa_data"]["owner"]["name"] == OWNER
+    built = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "snapshot", "seed")
+    ]
+    assert all(node["group"] == "qa_data" and node["tags"] for node in built)
+
+    assert kore_only.run() == []
+    event = kore_only.instance.get_latest_materialization_event(interaction)
+    assert event is not None
+    schema = event.asset_materialization.metadata["dagster/column_schema"].value
+    types = {column.name: column.type for column in schema.columns}
+    assert types["started_at"] == "TIMESTAMP" and types["vendor"] == "VARCHAR", types
+    assert "?" not in types.values(), types
+    described = {column.name: column.description for column in schema.columns}
+    assert described["vendor"], "the YAML's description stays beside the type"

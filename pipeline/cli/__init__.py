@@ -22,7 +22,14 @@ from pipeline.cli import analysing  # noqa: F401
 from pipeline.cli import serving  # noqa: F401
 
 # isort: split
-from pipeline.cli.app import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageProblem, app
+from pipeline.cli.app import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageProblem,
+    app,
+    check_settings_before,
+)
 from pipeline.cli.output import configure_logging, quiet_warnings
 
 
@@ -38,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.lib.settings import ConfigError
 
     try:
+        check_settings_before(argv)
         code = app(args=argv, prog_name="qa-warehouse", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code

@@ -55,6 +55,16 @@ def _options(
     """Load the QA vendors into the warehouse, and look after it."""
 
 
+def check_settings_before(argv: list[str]) -> None:
+    """Every setting, before the command does anything: `settings` shows them (wrong ones
+    too), `sandbox` reads none, and help is help whatever the environment holds."""
+    if {"-h", "--help", "--version"} & set(argv):
+        return
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    if command not in (None, "settings", "sandbox"):
+        check_settings_first()
+
+
 def check_settings_first() -> None:
     """Every setting, checked before the command does anything: a wrong one is one line
     naming its variable, and exit status 2 (`ConfigError`)."""

@@ -1,13 +1,15 @@
 """Commands that load the warehouse: `demo` and `run`."""
 
+import contextlib
 import importlib.util
 import os
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pipeline.cli.app import UsageProblem, Verbose, app, check_settings_first, check_vendors
+from pipeline.cli.app import UsageProblem, Verbose, app, check_vendors
 from pipeline.cli.output import run_and_report
 
 # How long the demo waits for the analyses of the calls it submitted.
@@ -17,6 +19,25 @@ DEMO_SETTLE_SECONDS = 60.0
 def days_back(days: int) -> tuple[date, date]:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     return yesterday - timedelta(days=max(days, 1) - 1), yesterday
+
+
+def start_partitions_at_the_demo(warehouse: Path, first_day: date) -> None:
+    """Daily partitions from the demo's first day (or the warehouse's, if it holds earlier
+    days), not from the production default: a fresh demo then shows what it has, not a year
+    of "missing" days. A QA_PARTITIONS_START the user set wins."""
+    if "QA_PARTITIONS_START" in os.environ:
+        return
+    import duckdb
+
+    earliest = first_day
+    if warehouse.exists():
+        with (
+            contextlib.suppress(duckdb.Error),
+            duckdb.connect(str(warehouse), read_only=True) as conn,
+        ):
+            (landed,) = conn.execute("select min(window_start)::date from raw.load_log").fetchone()
+            earliest = min(earliest, landed or earliest)
+    os.environ["QA_PARTITIONS_START"] = earliest.isoformat()
 
 
 def need_sandbox() -> None:
@@ -54,6 +75,7 @@ def demo(
         # Calls for the vendors we submit to, beside the demo's warehouse; the run then
         # waits, bounded, for their analyses.
         warehouse = WarehouseSettings().absolute().warehouse_path
+        start_partitions_at_the_demo(warehouse, start)
         day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
         # A receiver of the demo's own, for the vendors that post their results.
@@ -94,7 +116,6 @@ def run(
     if end < start:
         raise UsageProblem("--end is before --start")
     check_vendors(vendor)
-    check_settings_first()
     choose_vendors(vendor)
     return run_and_report(
         lambda progress, level: run_pipeline(

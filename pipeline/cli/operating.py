@@ -11,7 +11,6 @@ from pipeline.cli.app import (
     UsageProblem,
     Verbose,
     app,
-    check_settings_first,
     check_vendors,
     quarantine_app,
 )
@@ -35,7 +34,6 @@ def status(
     )
     from pipeline.vendors import VENDOR_NAMES, VENDORS
 
-    check_settings_first()
     settings = WarehouseSettings().absolute()
     enabled = enabled_vendors(VENDORS)
     schedules = _schedule_states(build_defs(), cli_instance())
@@ -102,7 +100,6 @@ def resubmit(
     from pipeline.lib.warehouse import connect, exclusive
 
     check_vendors([vendor])
-    check_settings_first()
     settings = WarehouseSettings().absolute()
     lock = exclusive(str(settings.warehouse_path), settings.warehouse_lock_timeout_seconds)
     with lock, connect(settings.warehouse_path) as conn:
@@ -127,7 +124,6 @@ def quarantine_list(
     from pipeline.lib.settings import WarehouseSettings
 
     check_vendors([vendor] if vendor else None)
-    check_settings_first()
     settings = WarehouseSettings().absolute()
     rows = quarantine.items(settings.warehouse_path, vendor, include_resolved=all_)
     typer.echo(quarantine.describe(rows))
@@ -150,7 +146,6 @@ def quarantine_replay(
     from pipeline.vendors import VENDORS
 
     check_vendors([vendor] if vendor else None)
-    check_settings_first()
     settings = WarehouseSettings().absolute()
     rows = quarantine.items(settings.warehouse_path, vendor)
     plans = quarantine.replay_plans(rows, VENDORS)

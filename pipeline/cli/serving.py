@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.app import EXIT_OK, UsageProblem, app
-from pipeline.cli.loading import days_back, need_sandbox
+from pipeline.cli.app import EXIT_OK, UsageProblem, Verbose, app
+from pipeline.cli.dagster_processes import serve_dagster
+from pipeline.cli.loading import days_back, need_sandbox, start_partitions_at_the_demo
 
 
 @app.command(
@@ -94,11 +95,10 @@ def receiver(
 )
 def dev(
     port: Annotated[int, typer.Option(help="The Dagster UI's port.")] = 3000,
+    verbose: Verbose = False,
 ) -> int:
     """The Dagster UI on the project's instance, every vendor pointed at the built-in sandbox."""
     need_sandbox()
-    import subprocess
-
     from qa_sandbox.server import SandboxServer
 
     from pipeline.instance import dagster_home
@@ -115,26 +115,25 @@ def dev(
         os.environ.update(server.env(unlimited=True))
         warehouse = WarehouseSettings().absolute().warehouse_path
         start, end = days_back(3)
+        start_partitions_at_the_demo(warehouse, start)
         day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
         app_, journal, limits = build_receiver()
         with journal, ReceiverServer(app_, limits=limits) as receiver:
             os.environ.update(server.callback_env(receiver.url))
             os.environ["DAGSTER_HOME"] = str(home)
+            log_path = warehouse.parent / "logs" / "dagster-dev.log"
             typer.echo(
-                f"Sandbox on {server.url}, webhook receiver on {receiver.url}; "
-                f"the Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops everything)."
+                f"Sandbox on {server.url}, webhook receiver on {receiver.url}; starting the "
+                f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C stops everything; Dagster's "
+                f"logs go to {log_path}{'' if not verbose else ' and here'})..."
             )
             sys.stdout.flush()
             workspace = Path(__file__).resolve().parents[2] / "workspace.yaml"
-            command = [
-                str(Path(sys.executable).with_name("dagster")),
-                "dev",
-                "-w",
-                str(workspace),
-                "--port",
-                str(port),
-            ]
-            with contextlib.suppress(KeyboardInterrupt):
-                subprocess.run(command, check=False)
-    return EXIT_OK
+            code = serve_dagster(workspace, port, os.environ, log_path, verbose, _say)
+    return code if code else EXIT_OK
+
+
+def _say(line: str) -> None:
+    typer.echo(line)
+    sys.stdout.flush()

@@ -33,7 +33,6 @@ def cqa_definitions(ctx: VendorContext) -> Definitions:
             define_asset_job(
                 DAILY_JOB,
                 selection=AssetSelection.assets(*[a.key for a in assets if a.partitions_def]),
-                partitions_def=partitions,
             ),
             define_asset_job(PUSH_JOB, selection=AssetSelection.assets(SUBMISSIONS_KEY)),
         ],

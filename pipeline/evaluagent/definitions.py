@@ -23,7 +23,6 @@ def evaluagent_definitions(ctx: VendorContext) -> Definitions:
             define_asset_job(
                 DAILY_JOB,
                 selection=AssetSelection.assets(*[a.key for a in assets if a.key not in directory]),
-                partitions_def=ctx.partitions,
             ),
             define_asset_job(DIRECTORY_JOB, selection=AssetSelection.assets(*directory)),
         ],

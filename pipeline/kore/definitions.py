@@ -16,7 +16,6 @@ def kore_definitions(ctx: VendorContext) -> Definitions:
             define_asset_job(
                 DAILY_JOB,
                 selection=AssetSelection.assets(RAWDATA.asset_key),
-                partitions_def=ctx.partitions,
             )
         ],
         schedules=[raw_schedule("kore", DAILY_JOB, ctx), deep_schedule("kore", DAILY_JOB, ctx)],

@@ -165,14 +165,19 @@ class QaDbtTranslator(DagsterDbtTranslator):
                 or dbt_resource_props.get("source_description")
                 or f"raw.{dbt_resource_props['identifier']}"
             )
-        return super().get_description(dbt_resource_props)
+        # The YAML's description alone: dagster-dbt's default appends the raw SQL, which
+        # buries what a model is for under its code (the code is in the asset's metadata).
+        return dbt_resource_props.get("description") or (
+            f"dbt {dbt_resource_props['resource_type']} {dbt_resource_props['name']}"
+        )
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] == "source":
             return dbt_resource_props["source_name"]
-        if dbt_resource_props["resource_type"] == "seed":
-            return "seeds"
+        kind = dbt_resource_props["resource_type"]
+        if kind in ("seed", "snapshot"):
+            return f"{kind}s"
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 

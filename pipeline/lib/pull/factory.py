@@ -2,6 +2,7 @@
 one place a raw asset opens a client (and closes it however the work ends), so that a
 vendor's `assets.py` says only which endpoint, which pages, and what they are."""
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    BetaWarning,
     MaterializeResult,
     PartitionsDefinition,
     asset,
@@ -40,6 +42,14 @@ def _options(vendor: str, partitions_def: PartitionsDefinition | None) -> dict[s
     return options
 
 
+def _asset(**options: Any) -> Callable[[Callable[..., Any]], AssetsDefinition]:
+    """`@asset`, without the BetaWarning Dagster gives every use of `backfill_policy`: we
+    chose multi-run backfills knowingly (DECISIONLOG, "Warnings a person never sees")."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        return asset(**options)
+
+
 def pull_asset(
     vendor: str,
     endpoint: Endpoint,
@@ -54,7 +64,7 @@ def pull_asset(
     partition, or with no `partitions_def` one snapshot per run (a list refreshed whole). The
     vendor's settings are its resource, keyed by its name."""
 
-    @asset(
+    @_asset(
         key=endpoint.asset_key,
         description=description,
         check_specs=raw_check_specs(endpoint.asset_key, endpoint),
@@ -89,7 +99,7 @@ def details_asset(
     """A raw asset of the details of what `listing` listed, fetched (`fetch(client)`) only for
     ids new or changed since their detail was last fetched (`details.py`)."""
 
-    @asset(
+    @_asset(
         key=endpoint.asset_key,
         description=description,
         check_specs=raw_check_specs(endpoint.asset_key, endpoint),
