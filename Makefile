@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install browser postgres demo test test-fast lint format bench dev docs clean
+.PHONY: install browser postgres demo test test-fast test-python2 lint format bench dev docs clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,18 @@ test: install lint browser postgres
 test-fast: install
 	$(BIN)/pytest -n 4 --dist loadfile --no-loadscope-reorder -m "not slow and not production"
 
+# The install and the suite's quick files on a second Python (CI runs it beside `make test`):
+# a venv of its own, and dbt targets named apart (QA_TEST_SUITE) from the main suite's.
+PYTHON2 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3 $(HOME)/.pyenv/versions/3.12*/bin/python3) $(shell for p in python3.13 python3.12; do $$p -c '' 2>/dev/null && command -v $$p && break; done))
+PYTHON2_TESTS ?= tests/test_landing.py tests/test_operations.py tests/test_vendor_contract.py \
+	tests/test_kore_client.py tests/test_failures.py tests/test_http_layer.py \
+	tests/test_dbt_unit_tests.py tests/test_completeness.py tests/test_status.py \
+	tests/test_schedules.py tests/test_parquet.py tests/test_progress.py
+test-python2:
+	@test -n "$(PYTHON2)" || { echo "no second Python found: set PYTHON2=/path/to/python3.13"; exit 1; }
+	$(MAKE) --no-print-directory install PYTHON=$(PYTHON2) VENV=.venv-python2
+	QA_TEST_SUITE=python2 .venv-python2/bin/pytest -n 2 -p no:cacheprovider -q $(PYTHON2_TESTS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -55,4 +67,4 @@ docs: install
 	$(BIN)/qa-warehouse docs
 
 clean:
-	rm -rf $(VENV) data dbt_project/target dbt_project/logs
+	rm -rf $(VENV) .venv-python2 data dbt_project/target dbt_project/logs

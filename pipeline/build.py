@@ -124,7 +124,7 @@ def build_defs(vendors: Sequence[Vendor] = VENDORS) -> Definitions:
             build_run_failure_alerts(settings),
             *freshness_sensors,
         ],
-        # One process writes the DuckDB file at a time; see the concurrency pools in README.
+        # One process writes the DuckDB file at a time (docs/operating.md, concurrency pools).
         executor=in_process_executor,
     )
     merged = Definitions.merge(core, *vendor_defs)

@@ -4,6 +4,8 @@ a terminal; plain lines, one per finished step, when the output is a file or a p
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Protocol
 
 from rich.console import Console
@@ -26,25 +28,57 @@ class RunProgress(Protocol):
         self, step: str, *, records: int | None = None, failure: str | None = None
     ) -> None: ...
 
+    def note(self, text: str) -> None:
+        """A line that is not a step (waiting for a vendor's analyses)."""
+        ...
+
     def close(self) -> None: ...
+
+
+# Off a terminal, how often a step still under way says so: a pipe or a log that stays
+# silent for half a minute looks hung.
+HEARTBEAT_SECONDS = 10.0
 
 
 class LineProgress:
     """One line per finished step."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, heartbeat_seconds: float = HEARTBEAT_SECONDS) -> None:
         self.console = console
+        self.heartbeat_seconds = heartbeat_seconds
         self.done = self.total = self.records = self.failures = 0
+        self._step_done = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     def planned(self, steps: int) -> None:
         self.total += steps
 
     def started(self, step: str) -> None:
-        pass
+        self._step_done = threading.Event()
+        self._heartbeat = threading.Thread(
+            target=self._beat, args=(step, self._step_done), daemon=True
+        )
+        self._heartbeat.start()
+
+    def _beat(self, step: str, done: threading.Event) -> None:
+        began = time.monotonic()
+        while not done.wait(self.heartbeat_seconds):
+            self._line(f"  ... {step}: still working ({time.monotonic() - began:.0f} s)")
+
+    def _stop_heartbeat(self) -> None:
+        self._step_done.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+            self._heartbeat = None
+
+    def note(self, text: str) -> None:
+        self._stop_heartbeat()
+        self._line(f"  {text}")
 
     def finished(
         self, step: str, *, records: int | None = None, failure: str | None = None
     ) -> None:
+        self._stop_heartbeat()
         self.done += 1
         self.records += records or 0
         where = f"[{self.done}/{max(self.total, self.done)}] {step}"
@@ -60,7 +94,7 @@ class LineProgress:
         self.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def close(self) -> None:
-        pass
+        self._stop_heartbeat()
 
 
 class LiveProgress:
@@ -97,6 +131,9 @@ class LiveProgress:
             first = failure.strip().splitlines()[0] if failure.strip() else "failed"
             self._progress.console.print(f"{step}: failed: {first}", markup=False)
         self._progress.update(self._task, advance=1, records=self.records, failures=self.failures)
+
+    def note(self, text: str) -> None:
+        self._progress.update(self._task, description=text)
 
     def close(self) -> None:
         self._progress.update(self._task, description="done")

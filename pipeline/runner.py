@@ -166,9 +166,18 @@ class _Runs:
                 run_id,
             )
 
-    def run(self, job_name: str, vendor: str, day: str | None = None, label: str = "") -> bool:
+    def run(
+        self,
+        job_name: str,
+        vendor: str,
+        day: str | None = None,
+        label: str = "",
+        counted: bool = True,
+    ) -> bool:
+        """Runs the job; a run that is not `counted` (a round of waiting for analyses) is
+        no step of the progress, and only its failure is told."""
         step = label or (f"{vendor} {day}" if day else f"{vendor} (once a run)")
-        if self.progress:
+        if self.progress and counted:
             self.progress.started(step)
         result = self.defs.resolve_job_def(job_name).execute_in_process(
             instance=self.instance,
@@ -180,8 +189,10 @@ class _Runs:
         failure = None if result.success else failure_reason(result)
         if failure is not None:
             self.failures.append(StepFailure(vendor, day, failure))
-        if self.progress:
+        if self.progress and counted:
             self.progress.finished(step, records=records_landed(result), failure=failure)
+        elif self.progress and failure is not None:
+            self.progress.note(f"{step}: failed: {failure.strip().splitlines()[0]}")
         return result.success
 
 
@@ -208,7 +219,8 @@ def run_plans(
             )
             + build
         )
-    deadline = time.monotonic() + settle_seconds
+    began = time.monotonic()
+    deadline = began + settle_seconds
     for plan in plans:
         vendor = plan.vendor
         if plan.once and vendor.once_job is not None:
@@ -221,13 +233,15 @@ def run_plans(
         waiting = _unfinished(waiting)
         if not waiting:
             break
-        time.sleep(SETTLE_POLL_SECONDS)
         if progress:
-            progress.planned(len(waiting))
+            names = ", ".join(v.name for v in waiting)
+            waited = time.monotonic() - began
+            progress.note(f"waiting for the analyses of {names} ({waited:.0f} s so far)")
+        time.sleep(SETTLE_POLL_SECONDS)
         for vendor in list(waiting):
             assert vendor.once_job is not None
             label = f"{vendor.name} (waiting for analyses)"
-            if not runs.run(vendor.once_job, vendor.name, label=label):
+            if not runs.run(vendor.once_job, vendor.name, label=label, counted=False):
                 waiting = [v for v in waiting if v is not vendor]
     if build:
         runs.run(BUILD_JOB, "dbt build and publish", label="dbt build and publish")

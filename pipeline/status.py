@@ -7,6 +7,7 @@ instance (whether each vendor's schedule is running: a schedule that is off has 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from pipeline.lib.warehouse import WarehouseLockTimeout, read_only
 from pipeline.lib.windows import SNAPSHOT
 from pipeline.vendors import VENDORS
 
+# The legend's lines, no wider than the table.
+LEGEND_WIDTH = 98
 # How long `status` waits for a run to release the warehouse before saying so.
 READ_WAIT_SECONDS = 10.0
 
@@ -183,19 +186,34 @@ def _fill(conn: duckdb.DuckDBPyConnection, tables: set[str], status: VendorStatu
         }
 
 
+# Narrow enough for a terminal of 100 columns; `--json` has every field in full.
 COLUMNS = (
-    ("vendor", 11, "<"),
-    ("configured", 10, "<"),
-    ("last day", 11, "<"),
-    ("rows that day", 14, ">"),
-    ("quarantine", 11, ">"),
-    ("pending", 8, ">"),
-    ("in doubt", 9, ">"),
-    ("overdue", 8, ">"),
-    ("waiting", 8, ">"),
-    ("last load (UTC)", 18, ">"),
-    ("next run (UTC)", 18, ">"),
+    ("vendor", 10, "<"),
+    ("config", 6, "<"),
+    ("last day", 10, "<"),
+    ("rows", 6, ">"),
+    ("quarantine", 10, ">"),
+    ("pending", 7, ">"),
+    ("in doubt", 8, ">"),
+    ("overdue", 7, ">"),
+    ("waiting", 7, ">"),
+    ("last load", 11, ">"),
+    ("next run", 11, ">"),
 )
+
+LEGEND = (
+    "config: the vendor's variables are set here. last day: the last day loaded, with the "
+    "rows landed for it. quarantine: open items (`qa-warehouse quarantine list`). pending / "
+    "in doubt / overdue: submissions not finished, sent with an unknown outcome, failed for "
+    "want of a result. waiting: webhook deliveries not landed yet. last load, next run: UTC, "
+    "month-day hour:minute; next run of the vendor's running schedules (`off`: none runs; "
+    "turn them on in the Dagster UI). -: nothing of the kind yet."
+)
+
+
+def _short_time(stamp: str | None) -> str | None:
+    """`2026-03-01 06:10` as `03-01 06:10`: the year is this year's, or in `--json`."""
+    return stamp[5:] if stamp else None
 
 
 def render_table(statuses: Sequence[VendorStatus]) -> str:
@@ -219,27 +237,21 @@ def render_table(statuses: Sequence[VendorStatus]) -> str:
                     s.in_doubt,
                     s.overdue,
                     s.waiting_deliveries,
-                    s.last_load_at,
-                    s.next_run_at or ("off" if s.schedules else None),
+                    _short_time(s.last_load_at),
+                    _short_time(s.next_run_at) or ("off" if s.schedules else None),
                 ]
             )
         )
     for s in statuses:
         if s.unknown_statuses:
             words = ", ".join(f"{word!r} ({n})" for word, n in s.unknown_statuses.items())
-            lines.append(
+            lines += textwrap.wrap(
                 f"{s.vendor}: submissions ended with statuses {s.vendor} does not document: "
-                f"{words}; taken as final, kept as received"
+                f"{words}; taken as final, kept as received",
+                width=LEGEND_WIDTH,
+                subsequent_indent="  ",
             )
-    lines += [
-        "",
-        "configured: its variables are set here; rows that day: rows landed for the last "
-        "day loaded; quarantine: open items "
-        "(`qa-warehouse quarantine list`); pending / in doubt / overdue: submissions not "
-        "finished, sent with an unknown outcome, failed for want of a result; waiting: webhook "
-        "deliveries not landed yet; next run: of the vendor's schedules that are running "
-        "(`off`: none is; turn them on in the Dagster UI).",
-    ]
+    lines += ["", *textwrap.wrap(LEGEND, width=LEGEND_WIDTH)]
     return "\n".join(lines)
 
 

@@ -8,7 +8,10 @@ import os
 # parses dbt into a target folder of its own, never into another worker's. Assigned, not
 # defaulted: the workers inherit the environment of the controlling process, which imported
 # this file first and set it to its own folder.
-os.environ["QA_DBT_TARGET_PATH"] = f"target/pytest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# A second suite beside the first (CI's second Python) names itself in QA_TEST_SUITE.
+os.environ["QA_DBT_TARGET_PATH"] = "target/{}-{}".format(
+    os.environ.get("QA_TEST_SUITE", "pytest"), os.environ.get("PYTEST_XDIST_WORKER", "main")
+)
 import json
 import shutil
 import statistics

@@ -9,13 +9,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.waiting import StillWaiting, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -66,20 +67,17 @@ def webserver(home: Path, env: Mapping[str, str]) -> Iterator[str]:
     ]
     with _process(args, home, env, home / "webserver.log") as process:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while True:
+
+        def answers() -> bool:
             try:
-                if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
-                    break
+                return httpx.get(f"{url}/server_info", timeout=10).status_code == 200
             except httpx.HTTPError:
-                pass
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"dagster-webserver exited: {(home / 'webserver.log').read_text()[-3000:]}"
-                )
-            if time.monotonic() > deadline:
-                raise RuntimeError("dagster-webserver did not start within 180 s")
-            time.sleep(0.5)
+                return False
+
+        try:
+            wait_until(answers, "dagster-webserver to answer", process=process, interval=0.5)
+        except StillWaiting as exc:
+            raise RuntimeError(f"{exc}: {(home / 'webserver.log').read_text()[-3000:]}") from None
         yield url
 
 
@@ -87,9 +85,21 @@ def webserver(home: Path, env: Mapping[str, str]) -> Iterator[str]:
 def daemon(home: Path, env: Mapping[str, str]) -> Iterator[None]:
     args = [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")]
     with _process(args, home, env, home / "daemon.log") as process:
-        time.sleep(1)
-        if process.poll() is not None:
-            raise RuntimeError(f"dagster-daemon exited: {(home / 'daemon.log').read_text()}")
+        # Up when every daemon of the instance has sent its first heartbeat.
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home)) as instance:
+
+            def beating() -> bool:
+                heartbeats = instance.get_daemon_heartbeats()
+                return bool(heartbeats) and set(instance.get_required_daemon_types()) <= set(
+                    heartbeats
+                )
+
+            try:
+                wait_until(beating, "every daemon's first heartbeat", process=process, interval=0.5)
+            except StillWaiting as exc:
+                raise RuntimeError(f"{exc}: {(home / 'daemon.log').read_text()[-3000:]}") from None
         yield
 
 

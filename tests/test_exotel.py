@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -37,6 +36,7 @@ from pipeline.lib.warehouse import connect
 from pipeline.receiver import build_receiver
 from pipeline.status import vendor_status
 from tests.conftest import DAY, Warehouse, only_vendor
+from tests.waiting import wait_until
 
 CLI = str(Path(sys.executable).with_name("qa-warehouse"))
 TASKS = "summarization,sentiment,categorise,transcript"
@@ -89,12 +89,9 @@ def _sync(warehouse: Warehouse):
     return result
 
 
-def _settle(sandbox, timeout: float = 30.0) -> None:
+def _settle(sandbox) -> None:
     """Until the sandbox has posted every result it owes (retries included)."""
-    deadline = time.monotonic() + timeout
-    while not sandbox.exotel.settled():
-        assert time.monotonic() < deadline, "the sandbox still has results to post"
-        time.sleep(0.05)
+    wait_until(sandbox.exotel.settled, "the sandbox to post every result it owes")
 
 
 def _ledger(warehouse: Warehouse) -> dict[str, tuple]:
@@ -316,16 +313,15 @@ def _start_receiver(port: int, log: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         env=dict(os.environ),
     )
-    deadline = time.monotonic() + 30
-    while True:
+
+    def answers() -> bool:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
+            return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         except httpx.TransportError:
-            pass
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the receiver did not start"
-        time.sleep(0.1)
+            return False
+
+    wait_until(answers, f"the receiver to answer (its log: {log})", process=process, interval=0.1)
+    return process
 
 
 def test_a_receiver_killed_right_after_answering_still_has_the_delivery(
@@ -651,11 +647,14 @@ def test_idle_and_slow_connections_are_closed_and_block_no_delivery(exotel, sand
             _signed_url(server, "qaw-busy"), json={"success": True, "job_id": "j-busy"}, timeout=30
         )
         assert delivery.status_code == 200 and delivery.json()["status"] == "stored"
-        deadline = time.monotonic() + 120
         waiting = idle + slow
-        while waiting := [c for c in waiting if not _closed_by_the_server(c)]:
-            assert time.monotonic() < deadline, f"{len(waiting)} connections still held open"
-            time.sleep(0.1)
+
+        def all_closed() -> bool:
+            nonlocal waiting
+            waiting = [c for c in waiting if not _closed_by_the_server(c)]
+            return not waiting
+
+        wait_until(all_closed, "the server to close every idle or slow connection", interval=0.1)
         for connection in idle + slow:
             connection.close()
 
@@ -667,10 +666,11 @@ def test_connections_past_the_limit_are_told_to_retry(exotel, sandbox) -> None:
         held = [socket.create_connection((server.host, server.port)) for _ in range(12)]
         busy = httpx.get(f"{server.url}/healthz", timeout=30)
         assert busy.status_code == 503, "a vendor retries a 503"
-        deadline = time.monotonic() + 120
-        while not all(_closed_by_the_server(c) for c in held):
-            assert time.monotonic() < deadline, "the held connections were never closed"
-            time.sleep(0.1)
+        wait_until(
+            lambda: all(_closed_by_the_server(c) for c in held),
+            "the server to close the held connections",
+            interval=0.1,
+        )
         assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200
         for connection in held:
             connection.close()

@@ -1,5 +1,5 @@
 """A vendor is its folders and one registry entry: a sixth vendor (Tally QA, made up, in
-tests/fixtures/sixth_vendor/) is added to a copy of the project exactly as the README's
+tests/fixtures/sixth_vendor/) is added to a copy of the project exactly as docs/developing.md's
 "Adding a vendor" says, and runs end to end beside Kore through the command line."""
 
 import hashlib
@@ -65,7 +65,7 @@ def _copy_project(copy: Path) -> None:
 
 
 def add_vendor(copy: Path, name: str, folders: Path) -> None:
-    """What the README's "Adding a vendor" says: the vendor's folders, then its one entry in
+    """What docs/developing.md's "Adding a vendor" says: the vendor's folders, then its one entry in
     the registry (its import and its `VENDOR` in the list)."""
     shutil.copytree(
         folders,

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from pipeline.build import build_defs
 from pipeline.instance import PID_TAG
 from pipeline.lib.submit import flow
 from tests.conftest import DAY, Warehouse, only_vendor
+from tests.waiting import wait_until
 
 CLI = str(Path(sys.executable).with_name("qa-warehouse"))
 
@@ -369,10 +369,7 @@ def test_a_run_killed_between_the_request_and_its_record_leaves_the_call_in_doub
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
-        while not sandbox.voxxi.creates:
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(lambda: sandbox.voxxi.creates, "Voxxi to create the call", process=process)
         # Voxxi has created the call; the run dies before it hears so.
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)

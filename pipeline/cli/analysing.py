@@ -76,7 +76,9 @@ def sql(
         table = Table(*columns, show_edge=False, header_style="bold")
         for row in rows:
             table.add_row(*("" if v is None else str(v) for v in row))
-        Console(file=sys.stdout).print(table)
+        # A pipe or a file has no width: rows stay whole there, never cut to 80 columns.
+        piped = not sys.stdout.isatty()
+        Console(file=sys.stdout, width=100_000 if piped else None).print(table)
     return EXIT_OK
 
 

@@ -21,22 +21,34 @@ def days_back(days: int) -> tuple[date, date]:
     return yesterday - timedelta(days=max(days, 1) - 1), yesterday
 
 
+def earliest_loaded_day(warehouse: Path) -> date | None:
+    """The first day any load of the warehouse covered, if it has one (and can be read)."""
+    if not warehouse.exists():
+        return None
+    import duckdb
+
+    from pipeline.lib.windows import SNAPSHOT
+
+    with (
+        contextlib.suppress(duckdb.Error),
+        duckdb.connect(str(warehouse), read_only=True) as conn,
+    ):
+        # Days only: a snapshot's window (a list refreshed whole) spans the century.
+        (landed,) = conn.execute(
+            "select min(window_start)::date from raw.load_log where window_start > ?",
+            [SNAPSHOT.start],
+        ).fetchone()
+        return landed
+    return None
+
+
 def start_partitions_at_the_demo(warehouse: Path, first_day: date) -> None:
     """Daily partitions from the demo's first day (or the warehouse's, if it holds earlier
     days), not from the production default: a fresh demo then shows what it has, not a year
     of "missing" days. A QA_PARTITIONS_START the user set wins."""
     if "QA_PARTITIONS_START" in os.environ:
         return
-    import duckdb
-
-    earliest = first_day
-    if warehouse.exists():
-        with (
-            contextlib.suppress(duckdb.Error),
-            duckdb.connect(str(warehouse), read_only=True) as conn,
-        ):
-            (landed,) = conn.execute("select min(window_start)::date from raw.load_log").fetchone()
-            earliest = min(earliest, landed or earliest)
+    earliest = min(first_day, earliest_loaded_day(warehouse) or first_day)
     os.environ["QA_PARTITIONS_START"] = earliest.isoformat()
 
 
@@ -75,6 +87,7 @@ def demo(
         # Calls for the vendors we submit to, beside the demo's warehouse; the run then
         # waits, bounded, for their analyses.
         warehouse = WarehouseSettings().absolute().warehouse_path
+        earlier = earliest_loaded_day(warehouse)
         start_partitions_at_the_demo(warehouse, start)
         day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
@@ -83,6 +96,11 @@ def demo(
         with journal, ReceiverServer(app_, limits=limits) as receiver:
             os.environ.update(server.callback_env(receiver.url))
             typer.echo(f"Sandbox on {server.url}; loading {start} to {end}...")
+            if earlier is not None and earlier < start:
+                typer.echo(
+                    f"The warehouse also holds days from {earlier} that earlier runs loaded; "
+                    f"the totals below count them (delete {warehouse.parent} to start afresh)."
+                )
             return run_and_report(
                 lambda progress, level: run_pipeline(
                     start,

@@ -13,7 +13,12 @@ import typer
 
 from pipeline.cli.app import EXIT_OK, UsageProblem, Verbose, app
 from pipeline.cli.dagster_processes import serve_dagster
-from pipeline.cli.loading import days_back, need_sandbox, start_partitions_at_the_demo
+from pipeline.cli.loading import (
+    days_back,
+    earliest_loaded_day,
+    need_sandbox,
+    start_partitions_at_the_demo,
+)
 
 
 @app.command(
@@ -62,7 +67,7 @@ def sandbox(
 
 
 @app.command(
-    epilog='Behind a TLS reverse proxy in production (README, "The webhook receiver"): '
+    epilog='Behind a TLS reverse proxy in production (docs/operating.md, "The webhook receiver"): '
     "`qa-warehouse receiver --host 127.0.0.1 --port 8780`."
 )
 def receiver(
@@ -115,7 +120,8 @@ def dev(
         os.environ.update(server.env(unlimited=True))
         warehouse = WarehouseSettings().absolute().warehouse_path
         start, end = days_back(3)
-        start_partitions_at_the_demo(warehouse, start)
+        # From the demo's first day, or the sandbox's first if no demo ran here.
+        start_partitions_at_the_demo(warehouse, earliest_loaded_day(warehouse) or start)
         day_list = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         os.environ.update(server.demo_inboxes(warehouse.parent / "demo_inbox", day_list))
         app_, journal, limits = build_receiver()

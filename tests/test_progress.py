@@ -1,0 +1,58 @@
+"""What `run` and `demo` print off a terminal: one line per finished step out of a total known
+from the start, a line now and then while a long step works, and waiting that is no step."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+from rich.console import Console
+
+from pipeline.progress import LineProgress
+
+
+class _Lines(io.StringIO):
+    """The console's output, telling a waiter when a line arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Condition()
+
+    def write(self, text: str) -> int:
+        with self.arrived:
+            written = super().write(text)
+            self.arrived.notify_all()
+        return written
+
+    def wait_for(self, text: str) -> bool:
+        with self.arrived:
+            # The limit only guards against a hang; the heartbeat comes when it comes.
+            return self.arrived.wait_for(lambda: text in self.getvalue(), timeout=120)
+
+
+def test_a_long_step_says_it_is_still_working_and_stops_saying_so_when_done() -> None:
+    out = _Lines()
+    progress = LineProgress(Console(file=out, width=200), heartbeat_seconds=0.01)
+    progress.planned(2)
+    progress.started("voxxi 2026-03-01")
+    assert out.wait_for("voxxi 2026-03-01: still working")
+    progress.finished("voxxi 2026-03-01", records=7)
+    after = out.getvalue()
+    assert after.rstrip().endswith("[1/2] voxxi 2026-03-01: 7 records"), after
+    progress.note("waiting for the analyses of voxxi (2 s so far)")
+    progress.started("dbt build and publish")
+    progress.finished("dbt build and publish")
+    progress.close()
+    lines = out.getvalue()[len(after) :].splitlines()
+    assert lines[0] == "  waiting for the analyses of voxxi (2 s so far)"
+    assert "[2/2] dbt build and publish: ok" in lines
+
+
+def test_a_quick_step_has_no_heartbeat() -> None:
+    out = _Lines()
+    progress = LineProgress(Console(file=out, width=200), heartbeat_seconds=3600)
+    progress.planned(1)
+    progress.started("kore 2026-03-01")
+    progress.finished("kore 2026-03-01", failure="HTTP 500 from Kore\ndetails")
+    progress.close()
+    assert out.getvalue() == "[1/1] kore 2026-03-01: failed: HTTP 500 from Kore\n"
