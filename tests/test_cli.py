@@ -223,7 +223,7 @@ def test_status_shows_honest_figures_and_json(demo, sandbox) -> None:
     header = table.stdout.splitlines()[0]
     assert "rows" in header and "next run" in header
     assert max(len(line) for line in table.stdout.splitlines()) <= 100, table.stdout
-    assert "-: nothing of the kind yet." in table.stdout
+    assert "-: nothing of the kind yet." in " ".join(table.stdout.split())
     result = _cli(home, "status", "--json", env=env)
     assert result.returncode == 0, result.stderr
     statuses = {s["vendor"]: s for s in json.loads(result.stdout)}

@@ -105,7 +105,7 @@ def test_configuration_errors_name_the_variable(
         build_defs()
     monkeypatch.setenv("KORE_ORG_ID", kore["KORE_ORG_ID"])
     monkeypatch.setenv("KORE_PAGE_SIZE", "700")
-    with pytest.raises(VendorConfigError, match="KORE_PAGE_SIZE: Input should be less than"):
+    with pytest.raises(VendorConfigError, match="KORE_PAGE_SIZE '700': Input should be less than"):
         build_defs()
 
 
