@@ -11,7 +11,7 @@ import pytest
 from qa_sandbox.faults import SlidingWindowLimit
 from qa_sandbox.kore_bulk import BulkDay
 
-from pipeline.kore.client import PAGES_AHEAD, KoreClient, _classify, mint_jwt
+from pipeline.kore.client import KoreClient, _classify, mint_jwt
 from pipeline.kore.models import RawdataIds
 from pipeline.kore.resources import KoreResource
 from pipeline.lib.http import AuthenticationError, RetryableError
@@ -71,9 +71,10 @@ def test_a_server_that_repeats_page_one_fails_the_window_instead_of_looping(sand
     with pytest.raises(IncompleteWindowError, match=r"page 2 .* repeats an earlier page"):
         pages.extend(_client(sandbox).iter_pages(Window.for_day(DAY), _ignore))
     assert len(pages) == 1, "the second, repeated page is detected and not landed"
-    # Page 1 announced more pages, so up to PAGES_AHEAD of them were already on their way;
-    # then page 2 once more, by its offset.
-    assert 3 <= sandbox.kore.requests <= 2 + PAGES_AHEAD
+    # Page 1 announced more pages, so up to KORE_CONCURRENCY of them were already on their
+    # way; then page 2 once more, by its offset.
+    ahead = _client(sandbox).http.concurrency
+    assert 3 <= sandbox.kore.requests <= 2 + ahead
 
 
 @pytest.mark.parametrize("paging", ["both", "offset", "page"])

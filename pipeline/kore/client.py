@@ -46,8 +46,6 @@ log = logging.getLogger(__name__)
 KORE_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Kore answers bad credentials with this body code, whatever the HTTP status.
 INVALID_CREDENTIALS_CODE = 4002
-# Requests in flight at once while walking a window's pages.
-PAGES_AHEAD = 2
 # A minted token, wherever it shows (a vendor's error echoing it): three base64url parts.
 JWT_PATTERN = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
 
@@ -205,7 +203,7 @@ class KoreClient(VendorClient):
         seen so far), which the load log says. A repeat in that walk too fails the load.
 
         By `page`, requests run ahead on worker threads, so Kore prepares the next pages while
-        this one is checked and spooled: up to PAGES_AHEAD of the pages the last page
+        this one is checked and spooled: up to KORE_CONCURRENCY of the pages the last page
         announced (`totalPages`), or only the next one when it announced no total. Only
         announced pages are requested: a clean window still takes exactly one request per
         page. By `offset` each request waits for the page before it, which says the offset."""
@@ -215,7 +213,8 @@ class KoreClient(VendorClient):
         by_offset = False
         notes: list[str] = []
         label = f"rawdata {window.label}"
-        ahead = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="kore-next-page")
+        pages_ahead = self.http.concurrency
+        ahead = ThreadPoolExecutor(max_workers=pages_ahead, thread_name_prefix="kore-next-page")
         pending: dict[int, Future[tuple[dict[str, object], JsonResponse]]] = {}
 
         def request(number: int) -> None:
@@ -258,7 +257,7 @@ class KoreClient(VendorClient):
                 else:
                     announced = envelope.total_pages or page_number + 1
                     for number in range(
-                        page_number + 1, min(page_number + PAGES_AHEAD, announced) + 1
+                        page_number + 1, min(page_number + pages_ahead, announced) + 1
                     ):
                         request(number)
                 yield Page(

@@ -68,6 +68,13 @@ class VendorSettings(ConfigurableResource):
         default=0.5, gt=0, description="the first wait before a retry, doubled each time"
     )
     timeout_seconds: float = Field(default=30.0, gt=0, description="the wait for one response")
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="independent requests (details, polls) in flight at once, within the "
+        "rate budget; one that hangs no longer holds up the others",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -87,6 +94,7 @@ class VendorSettings(ConfigurableResource):
             "timeout": self.timeout_seconds,
             "max_attempts": self.max_attempts,
             "backoff_initial": self.backoff_initial_seconds,
+            "concurrency": self.concurrency,
         }
 
     @classmethod

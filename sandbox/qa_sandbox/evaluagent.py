@@ -5,6 +5,7 @@ once a bearer token has been created."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import math
@@ -112,6 +113,14 @@ class EvaluAgentSandbox(Simulator):
     credentials_seen: set[str] = field(default_factory=set)
     # People who have left: no longer in the user list (their evaluations stay).
     departed: set[str] = field(default_factory=set)
+    # Detail requests being answered now, and the most at once: what a client's concurrency
+    # did. With `hold_first_detail_until` n, the first detail request is answered only once
+    # n others have been (a hang that the others must get past).
+    details_in_flight: int = 0
+    most_details_in_flight: int = 0
+    details_answered: int = 0
+    hold_first_detail_until: int = 0
+    _held: bool = False
     _last_credential: str = ""
     _limits: dict[str, SlidingWindowLimit] = field(default_factory=dict)
     _served: dict[str, tuple[date, int]] = field(default_factory=dict)
@@ -459,6 +468,21 @@ class EvaluAgentSandbox(Simulator):
         )
 
     async def get_evaluation(self, request: Request) -> Response:
+        with self._lock:
+            self.details_in_flight += 1
+            self.most_details_in_flight = max(self.most_details_in_flight, self.details_in_flight)
+            hold = self.hold_first_detail_until > 0 and not self._held
+            self._held = self._held or hold
+        try:
+            while hold and self.details_answered < self.hold_first_detail_until:
+                await asyncio.sleep(0.01)
+            return await self._get_evaluation(request)
+        finally:
+            with self._lock:
+                self.details_in_flight -= 1
+                self.details_answered += 1
+
+    async def _get_evaluation(self, request: Request) -> Response:
         if (denied := self._check(request, "evaluation_detail")) is not None:
             return denied
         eid = request.path_params["evaluation_id"]

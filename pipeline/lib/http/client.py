@@ -128,12 +128,15 @@ class VendorHttp:
         classify: ErrorClassifier | None = None,
         error_text: Callable[[Any], str | None] | None = None,
         credentials: str = "",
+        concurrency: int = 1,
     ) -> None:
         """`classify` is the vendor's own rules (body codes) before the shared mapping of
         statuses (`errors.status_error`); `error_text` reads the message out of its error
         bodies (else the body is quoted); `credentials` names the variables to check when it
         refuses them."""
         self.vendor = vendor
+        # How many independent requests (details, polls) may be in flight at once.
+        self.concurrency = concurrency
         self.redactor = redactor or Redactor()
         self.stats = RequestStats()
         self._budget = budget

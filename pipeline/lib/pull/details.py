@@ -23,6 +23,7 @@ import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from pipeline.lib.http import ClientRequestError, InvalidBodyHook, VendorHttp
+from pipeline.lib.in_flight import in_order
 from pipeline.lib.pull.asset import materialize_windows
 from pipeline.lib.pull.pages import Page
 from pipeline.lib.pull.spool import WindowSpool
@@ -121,20 +122,47 @@ def carry_forward(plan: DetailPlan, details: Endpoint) -> Callable[[WindowSpool]
 FetchDetail = Callable[[str, int, InvalidBodyHook], Page]
 
 
+@dataclass
+class _Fetched:
+    """One detail's outcome, taken on a worker thread and handled on the landing's: the
+    bodies it quarantined (in the order the client met them), then its page or its error."""
+
+    quarantined: list[tuple[str, str, str]]
+    page: Page | None = None
+    error: BaseException | None = None
+
+
 def detail_pages(
-    plan: DetailPlan, fetch: FetchDetail, on_invalid_body: InvalidBodyHook
+    plan: DetailPlan, fetch: FetchDetail, on_invalid_body: InvalidBodyHook, at_once: int = 1
 ) -> Iterator[Page]:
-    """The details to fetch, each landed with the id and signature it was fetched for. A
-    listed id whose detail is gone (404) is quarantined and the others go on."""
-    for number, (record_id, signature) in enumerate(plan.to_fetch, start=1):
+    """The details to fetch, each landed with the id and signature it was fetched for, up to
+    `at_once` requests in flight (the vendor's `<PREFIX>CONCURRENCY`) and landed in the
+    plan's order whatever order they answer in. A listed id whose detail is gone (404) is
+    quarantined and the others go on."""
+
+    def fetch_one(item: tuple[int, tuple[str, dict[str, Any]]]) -> _Fetched:
+        number, (record_id, _) = item
+        outcome = _Fetched(quarantined=[])
         try:
-            page = fetch(record_id, number, on_invalid_body)
-        except ClientRequestError as exc:
-            if exc.status != 404:
-                raise
+            outcome.page = fetch(record_id, number, lambda *bad: outcome.quarantined.append(bad))
+        except Exception as exc:  # handed to the landing's thread, raised there
+            outcome.error = exc
+        return outcome
+
+    work = enumerate(plan.to_fetch, start=1)
+    for (record_id, signature), outcome in zip(
+        plan.to_fetch, in_order(fetch_one, work, at_once, "details"), strict=True
+    ):
+        for bad in outcome.quarantined:
+            on_invalid_body(*bad)
+        if isinstance(outcome.error, ClientRequestError) and outcome.error.status == 404:
             # Listed but gone (deleted between the two calls): kept, with the reason.
-            on_invalid_body(record_id, str(exc), "listed but not found (404)")
+            on_invalid_body(record_id, str(outcome.error), "listed but not found (404)")
             continue
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.page is not None
+        page = outcome.page
         yield replace(page, request={**page.request, "id": record_id, "listed": signature})
 
 
@@ -165,7 +193,7 @@ def materialize_details(
         warehouse,
         details,
         http,
-        lambda window: lambda on_bad: detail_pages(plans[window], fetch, on_bad),
+        lambda window: lambda on_bad: detail_pages(plans[window], fetch, on_bad, http.concurrency),
         before_for=lambda window: carry_forward(plan_for(window), details),
         extra_metadata=counts,
     )
