@@ -56,6 +56,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/vendor_time.py
 
 # The Dagster UI on the project's instance (dagster_home/, where `make demo` ran), with the
 # built-in sandbox started and every vendor pointed at it.

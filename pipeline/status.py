@@ -189,7 +189,7 @@ def _fill(conn: duckdb.DuckDBPyConnection, tables: set[str], status: VendorStatu
 # Narrow enough for a terminal of 100 columns; `--json` has every field in full.
 COLUMNS = (
     ("vendor", 10, "<"),
-    ("config", 6, "<"),
+    ("set", 3, "<"),
     ("last day", 10, "<"),
     ("rows", 6, ">"),
     ("quarantine", 10, ">"),
@@ -202,7 +202,7 @@ COLUMNS = (
 )
 
 LEGEND = (
-    "config: the vendor's variables are set here. last day: the last day loaded, with the "
+    "set: the vendor's variables are set here. last day: the last day loaded, with the "
     "rows landed for it. quarantine: open items (`qa-warehouse quarantine list`). pending / "
     "in doubt / overdue: submissions not finished, sent with an unknown outcome, failed for "
     "want of a result. waiting: webhook deliveries not landed yet. last load, next run: UTC, "

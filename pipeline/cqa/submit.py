@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.cqa.client import CqaClient
 from pipeline.cqa.inbox import check
+from pipeline.lib.in_flight import in_order
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
@@ -83,8 +84,15 @@ class CqaSubmitter:
                     if update := _refusal(error):
                         known[update.key] = (update.status, None)
                         yield update
-        for status, interaction_id in sorted(known.values(), key=lambda item: item[1] or ""):
-            if status in ("queued", "processing") and interaction_id:
-                data = self.client.interaction_data(interaction_id)
-                if update := _interaction_update(data):
-                    yield update
+        working = sorted(
+            interaction_id
+            for status, interaction_id in known.values()
+            if status in ("queued", "processing") and interaction_id
+        )
+        # Up to CQA_CONCURRENCY asked at once; the answers taken in order.
+        asked = in_order(
+            self.client.interaction_data, working, self.client.http.concurrency, "cqa-poll"
+        )
+        for data in asked:
+            if update := _interaction_update(data):
+                yield update

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from pipeline.lib.http import RetryableError, VendorHTTPError
+from pipeline.lib.http import JsonResponse, RetryableError, VendorHTTPError
+from pipeline.lib.in_flight import in_order
 from pipeline.lib.raw_schema import Endpoint
 from pipeline.lib.submit.inbox import InboxRow
 from pipeline.lib.submit.ledger import LedgerItem, Submission, Update
@@ -55,16 +56,23 @@ class VoxxiSubmitter:
         return [Update(submission.key, created.status.lower(), vendor_id=created.callId)]
 
     def poll(self, items: list[LedgerItem]) -> Iterator[Update]:
-        for item in items:
-            if not item.vendor_id:
-                continue
+        """Each unfinished call's analysis, up to VOXXI_CONCURRENCY asked at once (one that
+        hangs does not hold up the others), the answers taken in the ledger's order."""
+        sent = [item for item in items if item.vendor_id]
+
+        def ask(item: LedgerItem) -> JsonResponse | VendorHTTPError:
             try:
-                response = self.client.analysis(item.vendor_id)
-            except VendorHTTPError as exc:
-                if getattr(exc, "status", None) == 404:
-                    yield Update(item.key, "failed", reason=f"Voxxi has no such call: {exc}")
+                return self.client.analysis(item.vendor_id or "")
+            except VendorHTTPError as exc:  # handed back to be judged in order
+                return exc
+
+        answers = in_order(ask, sent, self.client.http.concurrency, "voxxi-poll")
+        for item, response in zip(sent, answers, strict=True):
+            if isinstance(response, VendorHTTPError):
+                if getattr(response, "status", None) == 404:
+                    yield Update(item.key, "failed", reason=f"Voxxi has no such call: {response}")
                     continue
-                raise
+                raise response
             data = response.data.get("data") or {}
             if not isinstance(data, dict) or not str(data.get("status") or "").strip():
                 # No word at all is no news: asked again next time.

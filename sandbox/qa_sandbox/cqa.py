@@ -337,6 +337,7 @@ class CqaSandbox(Simulator):
     async def _ok(self, data: dict[str, Any], status: int = 200) -> Response:
         text = json.dumps({"status": status, "request_id": str(uuid.uuid4()), "data": data})
         body = self.odd.body(text.encode())
+        await self.faults.delay()
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, body, self._last_credential)

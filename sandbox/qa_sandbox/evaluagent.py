@@ -398,6 +398,7 @@ class EvaluAgentSandbox(Simulator):
 
     async def _reply(self, payload: dict[str, Any]) -> Response:
         good = self.odd.body(json.dumps(payload).encode())
+        await self.faults.delay()
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, good, self._last_credential)

@@ -248,6 +248,7 @@ class ExotelSandbox(Simulator):
         if request.path_params["account_sid"] != self.account_sid:
             return self._rest_exception(403, "Not authorised for this account")
         wait = self.limit.check(self.account_sid)
+        await self.faults.delay()
         fault = self.create_faults.next_fault() or self.faults.next_fault()
         if wait is not None or (fault and fault.startswith("429")):
             response = self._rest_exception(429, "Too Many Requests")

@@ -43,6 +43,8 @@ class FaultInjector:
         self._random = random.Random(0)
         self.timeout_seconds = 3.0
         self.retry_after_seconds = 1
+        # Added before every answer: a real vendor's round trip (the benchmark's vendor time).
+        self.latency_seconds = 0.0
         self.injected: Counter[str] = Counter()
 
     def script(self, *faults: str) -> None:
@@ -65,6 +67,12 @@ class FaultInjector:
             self.injected.clear()
             self.timeout_seconds = 3.0
             self.retry_after_seconds = 1
+            self.latency_seconds = 0.0
+
+    async def delay(self) -> None:
+        """The vendor's latency, if one is set."""
+        if self.latency_seconds:
+            await asyncio.sleep(self.latency_seconds)
 
     def next_fault(self) -> str | None:
         with self._lock:

@@ -414,6 +414,7 @@ class KoreSandbox(Simulator):
             "totalPages": math.ceil(len(matches) / limit),
         }
         good = self.odd.body(json.dumps(payload).encode())
+        await self.faults.delay()
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, good, request.headers.get("auth", ""))

@@ -272,6 +272,7 @@ class VoxxiSandbox(Simulator):
 
     async def _reply(self, data: Any, status: int = 200) -> Response:
         body = self.odd.body(json.dumps({"data": data}).encode())
+        await self.faults.delay()
         fault = self.faults.next_fault()
         if fault:
             return await self.faults.respond(fault, body)
@@ -283,6 +284,7 @@ class VoxxiSandbox(Simulator):
             return denied
         # A rate limit refuses the request before it is read; any other fault strikes after
         # the call was created, losing only the answer.
+        await self.faults.delay()
         fault = self.create_faults.next_fault() or self.faults.next_fault()
         if fault and fault.startswith("429"):
             return await self.faults.respond(fault, b"")
