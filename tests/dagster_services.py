@@ -88,7 +88,16 @@ def daemon(home: Path, env: Mapping[str, str]) -> Iterator[None]:
         # Up when every daemon of the instance has sent its first heartbeat.
         from dagster import DagsterInstance
 
-        with DagsterInstance.from_config(str(home)) as instance:
+        # The instance as the daemon sees it: its storage may be named by the environment
+        # the daemon was given (DAGSTER_POSTGRES_URL), not this process's.
+        saved = dict(os.environ)
+        os.environ.update(_environment(home, env))
+        try:
+            instance = DagsterInstance.from_config(str(home))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        with instance:
 
             def beating() -> bool:
                 heartbeats = instance.get_daemon_heartbeats()
