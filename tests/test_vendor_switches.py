@@ -54,6 +54,8 @@ def test_a_vendor_switched_off_leaves_the_marts_and_comes_back(
             expected = {name: n for name, n in counts[mart].items() if name != vendor}
             assert without[mart] == expected, (vendor, mart, without[mart], counts[mart])
 
-        on = warehouse.dbt_build(tmp_path / f"{vendor}-on")
+        # Back on: the models alone (its tests passed in the first build, and the marts
+        # are compared row for row below).
+        on = warehouse.dbt(tmp_path / f"{vendor}-on", "run", "--quiet")
         assert on.returncode == 0, (vendor, on.stdout[-3000:])
         assert _marts(warehouse) == before, f"{vendor} switched back on"
