@@ -25,6 +25,8 @@ from pipeline.vendors import VENDOR_NAMES, VENDORS
 log = logging.getLogger(__name__)
 # While waiting for vendors to finish submissions: the pause between two polls.
 SETTLE_POLL_SECONDS = 2.0
+# While waiting for analyses, a line at most this often (the progress's heartbeat pace).
+NOTE_EVERY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ def run_plans(
         )
     began = time.monotonic()
     deadline = began + settle_seconds
+    said_at = -NOTE_EVERY_SECONDS
     for plan in plans:
         vendor = plan.vendor
         if plan.once and vendor.once_job is not None:
@@ -233,9 +236,10 @@ def run_plans(
         waiting = _unfinished(waiting)
         if not waiting:
             break
-        if progress:
+        waited = time.monotonic() - began
+        if progress and waited >= said_at + NOTE_EVERY_SECONDS:
+            said_at = waited
             names = ", ".join(v.name for v in waiting)
-            waited = time.monotonic() - began
             progress.note(f"waiting for the analyses of {names} ({waited:.0f} s so far)")
         time.sleep(SETTLE_POLL_SECONDS)
         for vendor in list(waiting):
