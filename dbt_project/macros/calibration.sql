@@ -60,3 +60,67 @@
         partition by {{ grain | join(', ') }} order by week_start
     ), 4)
 {%- endmacro %}
+
+{# The counts of a weekly calibration mart at `grain` (plus week_start): the score pairs'
+   and the pass/fail answers' counts side by side, a side with no pairs counted as 0. The
+   CTEs `scores`, `answers` and `counts`, for a `with`. #}
+{% macro calibration_counts_by(grain, where='true') -%}
+scores as (
+    select {{ grain | join(', ') }}, week_start, {{ score_difference_counts() }}
+    from {{ ref('fct_score_calibration') }}
+    where {{ where }}
+    group by all
+),
+
+answers as (
+    select {{ grain | join(', ') }}, week_start, {{ answer_agreement_counts() }}
+    from {{ ref('fct_kpi_calibration') }}
+    where {{ where }}
+    group by all
+),
+
+counts as (
+    select
+        {{ grain | join(', ') }},
+        week_start,
+        {%- for column in ['score_pairs', 'difference_sum', 'absolute_difference_sum',
+                           'within_tolerance_pairs'] %}
+        coalesce(scores.{{ column }}, 0) as {{ column }},
+        {%- endfor %}
+        {%- for column in ['pass_fail_pairs', 'pass_fail_agreements', 'ai_passes',
+                           'human_passes'] %}
+        coalesce(answers.{{ column }}, 0) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from scores
+    full outer join answers using ({{ grain | join(', ') }}, week_start)
+)
+{%- endmacro %}
+
+{# The end of every weekly calibration mart: the measures from a `counts` CTE, and how the
+   bias and the agreement moved since the grain's previous week. #}
+{% macro calibration_measures_by(grain) -%}
+measured as (
+    select *, {{ score_difference_measures() }}, {{ answer_agreement_measures() }}
+    from counts
+)
+
+select
+    *,
+    {{ change_since_last_week('mean_difference', grain) }} as mean_difference_change,
+    {{ change_since_last_week('agreement_pct', grain) }} as agreement_pct_change
+from measured
+{%- endmacro %}
+
+{# The week a pair counts in: its conversation's, so drift follows what the AI was scoring
+   then (`fallback` when the conversation is not known). #}
+{% macro conversation_week(fallback) -%}
+    cast(date_trunc('week', coalesce(interactions.started_at, {{ fallback }})) as date)
+{%- endmacro %}
+
+{# The pairs of a calibration fact with their interaction, if it landed. #}
+{% macro pairs_with_their_interactions() -%}
+from pairs
+left join interactions
+    on interactions.interaction_id
+        = {{ surrogate_key(['pairs.vendor', 'pairs.vendor_interaction_id']) }}
+{%- endmacro %}

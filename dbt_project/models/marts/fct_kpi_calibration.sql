@@ -28,9 +28,5 @@ select
     ) as is_pass_fail,
     pairs.ai_answer = pairs.human_answer as is_agreed,
     pairs.human_scored_at,
-    cast(date_trunc('week', coalesce(interactions.started_at, pairs.human_scored_at)) as date)
-        as week_start
-from pairs
-left join interactions
-    on interactions.interaction_id
-        = {{ surrogate_key(['pairs.vendor', 'pairs.vendor_interaction_id']) }}
+    {{ conversation_week('pairs.human_scored_at') }} as week_start
+{{ pairs_with_their_interactions() }}

@@ -23,10 +23,5 @@ select
     pairs.ai_scored_at,
     pairs.human_scored_at,
     pairs.reviewer_name,
-    -- The week of the conversation, so drift follows what the AI was scoring then.
-    cast(date_trunc('week', coalesce(interactions.started_at, pairs.ai_scored_at)) as date)
-        as week_start
-from pairs
-left join interactions
-    on interactions.interaction_id
-        = {{ surrogate_key(['pairs.vendor', 'pairs.vendor_interaction_id']) }}
+    {{ conversation_week('pairs.ai_scored_at') }} as week_start
+{{ pairs_with_their_interactions() }}

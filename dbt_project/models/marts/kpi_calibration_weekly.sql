@@ -13,15 +13,4 @@ with counts as (
     group by vendor, kpi_key, week_start
 ),
 
-measured as (
-    select *, {{ score_difference_measures() }}, {{ answer_agreement_measures() }}
-    from counts
-)
-
-select
-    *,
-    {{ change_since_last_week('mean_difference', ['vendor', 'kpi_key']) }}
-        as mean_difference_change,
-    {{ change_since_last_week('agreement_pct', ['vendor', 'kpi_key']) }}
-        as agreement_pct_change
-from measured
+{{ calibration_measures_by(['vendor', 'kpi_key']) }}
