@@ -25,8 +25,16 @@ class RunProgress(Protocol):
     def started(self, step: str) -> None: ...
 
     def finished(
-        self, step: str, *, records: int | None = None, failure: str | None = None
-    ) -> None: ...
+        self,
+        step: str,
+        *,
+        records: int | None = None,
+        failure: str | None = None,
+        skipped: str | None = None,
+    ) -> None:
+        """The step is done: it landed `records`, failed with `failure`, or was not needed
+        (`skipped` says why)."""
+        ...
 
     def note(self, text: str) -> None:
         """A line that is not a step (waiting for a vendor's analyses)."""
@@ -76,7 +84,12 @@ class LineProgress:
         self._line(f"  {text}")
 
     def finished(
-        self, step: str, *, records: int | None = None, failure: str | None = None
+        self,
+        step: str,
+        *,
+        records: int | None = None,
+        failure: str | None = None,
+        skipped: str | None = None,
     ) -> None:
         self._stop_heartbeat()
         self.done += 1
@@ -86,6 +99,8 @@ class LineProgress:
             self.failures += 1
             first = failure.strip().splitlines()[0] if failure.strip() else "failed"
             self._line(f"{where}: failed: {first}")
+        elif skipped is not None:
+            self._line(f"{where}: skipped: {skipped}")
         else:
             self._line(f"{where}: {f'{records} records' if records is not None else 'ok'}")
 
@@ -123,13 +138,20 @@ class LiveProgress:
         self._progress.update(self._task, description=step)
 
     def finished(
-        self, step: str, *, records: int | None = None, failure: str | None = None
+        self,
+        step: str,
+        *,
+        records: int | None = None,
+        failure: str | None = None,
+        skipped: str | None = None,
     ) -> None:
         self.records += records or 0
         if failure is not None:
             self.failures += 1
             first = failure.strip().splitlines()[0] if failure.strip() else "failed"
             self._progress.console.print(f"{step}: failed: {first}", markup=False)
+        elif skipped is not None:
+            self._progress.console.print(f"{step}: skipped: {skipped}", markup=False)
         self._progress.update(self._task, advance=1, records=self.records, failures=self.failures)
 
     def note(self, text: str) -> None:

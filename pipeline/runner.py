@@ -99,8 +99,10 @@ def run_pipeline(
     """Materialize each vendor's raw partitions from start to end, then build and publish.
 
     Returns the failures; the marts are still rebuilt from what landed, because a failed window
-    keeps its previous rows and the rest of the warehouse is worth refreshing. With `build`
-    false the run lands only: the next build (a run's, or the daily schedule's) takes it in."""
+    keeps its previous rows and the rest of the warehouse is worth refreshing. A run that
+    landed nothing at all (every vendor failed) builds nothing: the marts would not change.
+    With `build` false the run lands only: the next build (a run's, or the daily schedule's)
+    takes it in."""
     days = tuple(days_between(start, end))
     plans = [Plan(vendor, days) for vendor in choose_vendors(vendors)]
     return run_plans(
@@ -160,6 +162,8 @@ class _Runs:
         self.run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
         self.progress = progress
         self.failures: list[StepFailure] = []
+        # Raw partitions and tables the runs so far materialized, failed runs' included.
+        self.materialized = 0
         self.tags = command_line_run_tags()
         for run_id in reclaim_abandoned_runs(instance):
             logging.getLogger(__name__).warning(
@@ -189,6 +193,7 @@ class _Runs:
             **({"partition_key": day} if day else {}),
         )
         failure = None if result.success else failure_reason(result)
+        self.materialized += len(result.get_asset_materialization_events())
         if failure is not None:
             self.failures.append(StepFailure(vendor, day, failure))
         if self.progress and counted:
@@ -247,6 +252,14 @@ def run_plans(
             label = f"{vendor.name} (waiting for analyses)"
             if not runs.run(vendor.once_job, vendor.name, label=label, counted=False):
                 waiting = [v for v in waiting if v is not vendor]
-    if build:
+    if build and runs.materialized:
         runs.run(BUILD_JOB, "dbt build and publish", label="dbt build and publish")
+    elif build:
+        # Every landing failed before writing anything: the marts and the analyst copy would
+        # come out as the last build left them, after a build's cost. The run still fails.
+        log.info("nothing landed, so nothing was built or published")
+        if progress:
+            progress.finished(
+                "dbt build and publish", skipped="nothing landed; the marts are as they were"
+            )
     return runs.failures

@@ -313,6 +313,8 @@ def test_run_names_vendor_day_and_reason_on_failure(tmp_path: Path, sandbox, war
     assert "rejected the credentials" in result.stderr
     assert "not-the-right-secret" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+    # Nothing landed, so the marts could not change: no build, and the line says why.
+    assert "[3/3] dbt build and publish: skipped: nothing landed" in result.stdout, result.stdout
 
 
 def test_verbose_shows_the_tools_logs_without_colour_codes(

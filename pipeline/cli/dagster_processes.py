@@ -30,7 +30,9 @@ def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Stopped` in the main thread, whatever the disposition this
+    process inherited (a parent that ignores SIGTERM passes that on through exec)."""
     signals = (signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in signals}
     try:
@@ -97,7 +99,7 @@ def serve_dagster(
     processes: list[subprocess.Popen[bytes]] = []
     with contextlib.ExitStack() as stack:
         output = None if verbose else stack.enter_context(log_path.open("ab"))
-        stack.enter_context(_stop_on_signals())
+        stack.enter_context(stop_on_signals())
         group = 0
         try:
             for command in commands:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.app import EXIT_OK, UsageProblem, Verbose, app
-from pipeline.cli.dagster_processes import serve_dagster
+from pipeline.cli.dagster_processes import Stopped, serve_dagster, stop_on_signals
 from pipeline.cli.loading import (
     days_back,
     earliest_loaded_day,
@@ -60,7 +60,7 @@ def sandbox(
         for name, value in server.env().items():
             typer.echo(f"  export {name}={value}")
         sys.stdout.flush()
-        with contextlib.suppress(KeyboardInterrupt):
+        with contextlib.suppress(KeyboardInterrupt, Stopped), stop_on_signals():
             while True:
                 time.sleep(3600)
     return EXIT_OK
