@@ -392,8 +392,31 @@ def dbt_versus_hand(landed: Path, work: Path, rounds: int) -> list[dict[str, flo
         shutil.copytree(by_dbt.parent / "target", by_hand.parent / "target")
         os.sync()
         hand_seconds = hand_sql(by_hand)
-        results.append({"dbt_seconds": dbt_seconds, "hand_seconds": hand_seconds})
+        results.append(
+            {
+                "dbt_seconds": dbt_seconds,
+                "hand_seconds": hand_seconds,
+                **dbt_time_split(by_dbt.parent / "target" / "run_results.json"),
+            }
+        )
     return results
+
+
+# The kinds of node a build runs, in the order the report names them.
+NODE_KINDS = ("model", "test", "snapshot", "seed")
+
+
+def dbt_time_split(run_results: Path) -> dict[str, float]:
+    """Where a build's time went, from its `run_results.json`: the seconds dbt spent running
+    its nodes (`elapsed_time`), each kind's own execution time and count. What is left of the
+    build's wall time is dbt starting and finishing (imports, the manifest, the artifacts)."""
+    results = json.loads(run_results.read_text())
+    split: dict[str, float] = {"dbt_nodes_seconds": float(results["elapsed_time"])}
+    for kind in NODE_KINDS:
+        nodes = [r for r in results["results"] if r["unique_id"].split(".")[0] == kind]
+        split[f"dbt_{kind}_count"] = len(nodes)
+        split[f"dbt_{kind}_seconds"] = sum(float(r["execution_time"]) for r in nodes)
+    return split
 
 
 # --- one new day after a week and after a year ---------------------------------------------
@@ -571,6 +594,11 @@ def main() -> None:
             "floor_peak_rss_mb": _median(floor, "peak_rss_mb"),
             "dbt_build_seconds": _median(runs[size]["dbt"], "dbt_seconds"),
             "hand_sql_seconds": _median(runs[size]["dbt"], "hand_seconds"),
+            "dbt_split": {
+                key: _median(runs[size]["dbt"], key)
+                for key in runs[size]["dbt"][0]
+                if key.startswith("dbt_") and key != "dbt_seconds"
+            },
             "raw": runs[size],
         }
         row["landing_vs_floor"] = row["ours_records_per_second"] / row["floor_records_per_second"]
@@ -714,6 +742,29 @@ def _print_table(
         print(f"{size:>9} " + " ".join(cells))
 
 
+def _print_dbt_split(report: dict[str, Any], sizes: list[int]) -> None:
+    """Where each window's `dbt build` went: starting, then its nodes by kind."""
+    if not all("dbt_split" in report["sizes"][str(size)] for size in sizes):
+        return  # results written before the split was measured
+    print("Where dbt build's time went (medians; nodes: dbt's own execution time of each):")
+    for size in sizes:
+        row = report["sizes"][str(size)]
+        split = row["dbt_split"]
+        nodes = split["dbt_nodes_seconds"]
+        counts = {kind: int(split.get(f"dbt_{kind}_count", 0)) for kind in NODE_KINDS}
+        kinds = ", ".join(
+            f"{n} {kind}{'s' if n != 1 else ''} {split[f'dbt_{kind}_seconds']:.1f} s"
+            for kind, n in counts.items()
+            if n
+        )
+        print(
+            f"{size:>9} records: {row['dbt_build_seconds']:.1f} s = "
+            f"{row['dbt_build_seconds'] - nodes:.1f} s starting and finishing + "
+            f"{nodes:.1f} s running nodes ({kinds}); the same SQL by hand "
+            f"{row['hand_sql_seconds']:.1f} s"
+        )
+
+
 def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None:
     print(
         f"qa-warehouse bench {report['when']}: {report['machine']['cpus']} CPUs, Python "
@@ -749,6 +800,7 @@ def _print(report: dict[str, Any], sizes: list[int], history: list[int]) -> None
         print(
             "CPU limit: the same for a landing that cost only the bare fetch's CPU and the floor's"
         )
+    _print_dbt_split(report, sizes)
     print(f"One new day of {HISTORY_PER_DAY} conversations (landing + dbt build) after:")
     for n in history:
         cost = report["new_day"][str(n)]

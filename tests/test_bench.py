@@ -53,6 +53,7 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
         for key in ("ours", "floor", "sandbox"):
             assert len(report["sizes"][size]["raw"][key]) == rounds, (size, key)
     assert "medians of interleaved rounds (2 at 300 records; 1 at 700 records)" in done.stdout
+    assert "Where dbt build's time went" in done.stdout
     for size, row in report["sizes"].items():
         # Every record of the window landed, and each path has a rate, a memory and a ratio.
         assert row["records"] == int(size)
@@ -76,6 +77,11 @@ def test_the_bench_runs_every_measurement_and_writes_its_report(tmp_path: Path) 
         )
         assert (row["overlap_limit"] < row["cpu_limit"]) == (ours_cpu > least_cpu)
         assert row["dbt_build_seconds"] > 0 and row["hand_sql_seconds"] > 0
+        # Where dbt's time went: its nodes ran within the build, each kind counted.
+        split = row["dbt_split"]
+        assert 0 < split["dbt_nodes_seconds"] < row["dbt_build_seconds"]
+        assert split["dbt_model_count"] > 0 and split["dbt_test_count"] > 0
+        assert split["dbt_model_seconds"] > 0 and split["dbt_test_seconds"] > 0
         assert len(row["raw"]["dbt"]) == report["rounds"]
     for days in ("1", "2"):
         cost = report["new_day"][days]
