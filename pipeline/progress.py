@@ -25,15 +25,11 @@ class RunProgress(Protocol):
     def started(self, step: str) -> None: ...
 
     def finished(
-        self,
-        step: str,
-        *,
-        records: int | None = None,
-        failure: str | None = None,
-        skipped: str | None = None,
-    ) -> None:
-        """The step is done: it landed `records`, failed with `failure`, or was not needed
-        (`skipped` says why)."""
+        self, step: str, *, records: int | None = None, failure: str | None = None
+    ) -> None: ...
+
+    def skipped(self, step: str, reason: str) -> None:
+        """A planned step that turned out not to be needed, and why."""
         ...
 
     def note(self, text: str) -> None:
@@ -84,12 +80,7 @@ class LineProgress:
         self._line(f"  {text}")
 
     def finished(
-        self,
-        step: str,
-        *,
-        records: int | None = None,
-        failure: str | None = None,
-        skipped: str | None = None,
+        self, step: str, *, records: int | None = None, failure: str | None = None
     ) -> None:
         self._stop_heartbeat()
         self.done += 1
@@ -99,10 +90,13 @@ class LineProgress:
             self.failures += 1
             first = failure.strip().splitlines()[0] if failure.strip() else "failed"
             self._line(f"{where}: failed: {first}")
-        elif skipped is not None:
-            self._line(f"{where}: skipped: {skipped}")
         else:
             self._line(f"{where}: {f'{records} records' if records is not None else 'ok'}")
+
+    def skipped(self, step: str, reason: str) -> None:
+        self._stop_heartbeat()
+        self.done += 1
+        self._line(f"[{self.done}/{max(self.total, self.done)}] {step}: skipped: {reason}")
 
     def _line(self, text: str) -> None:
         # Whole lines, never wrapped at the console's width: a file or a pipe has none.
@@ -138,21 +132,18 @@ class LiveProgress:
         self._progress.update(self._task, description=step)
 
     def finished(
-        self,
-        step: str,
-        *,
-        records: int | None = None,
-        failure: str | None = None,
-        skipped: str | None = None,
+        self, step: str, *, records: int | None = None, failure: str | None = None
     ) -> None:
         self.records += records or 0
         if failure is not None:
             self.failures += 1
             first = failure.strip().splitlines()[0] if failure.strip() else "failed"
             self._progress.console.print(f"{step}: failed: {first}", markup=False)
-        elif skipped is not None:
-            self._progress.console.print(f"{step}: skipped: {skipped}", markup=False)
         self._progress.update(self._task, advance=1, records=self.records, failures=self.failures)
+
+    def skipped(self, step: str, reason: str) -> None:
+        self._progress.console.print(f"{step}: skipped: {reason}", markup=False)
+        self._progress.update(self._task, advance=1)
 
     def note(self, text: str) -> None:
         self._progress.update(self._task, description=text)

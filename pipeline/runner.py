@@ -259,7 +259,5 @@ def run_plans(
         # come out as the last build left them, after a build's cost. The run still fails.
         log.info("nothing landed, so nothing was built or published")
         if progress:
-            progress.finished(
-                "dbt build and publish", skipped="nothing landed; the marts are as they were"
-            )
+            progress.skipped("dbt build and publish", "nothing landed; the marts are as they were")
     return runs.failures

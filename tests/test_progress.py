@@ -8,7 +8,7 @@ import threading
 
 from rich.console import Console
 
-from pipeline.progress import LineProgress
+from pipeline.progress import LineProgress, LiveProgress
 
 
 class _Lines(io.StringIO):
@@ -56,3 +56,24 @@ def test_a_quick_step_has_no_heartbeat() -> None:
     progress.finished("kore 2026-03-01", failure="HTTP 500 from Kore\ndetails")
     progress.close()
     assert out.getvalue() == "[1/1] kore 2026-03-01: failed: HTTP 500 from Kore\n"
+
+
+def test_a_step_that_was_not_needed_counts_and_says_why() -> None:
+    out = _Lines()
+    progress = LineProgress(Console(file=out, width=200), heartbeat_seconds=3600)
+    progress.planned(2)
+    progress.started("kore 2026-03-01")
+    progress.finished("kore 2026-03-01", failure="HTTP 401")
+    progress.skipped("dbt build and publish", "nothing landed")
+    progress.close()
+    assert out.getvalue().splitlines()[-1] == "[2/2] dbt build and publish: skipped: nothing landed"
+
+
+def test_the_terminal_bar_counts_a_skipped_step_and_prints_why() -> None:
+    out = io.StringIO()
+    progress = LiveProgress(Console(file=out, width=200, force_terminal=True))
+    progress.planned(1)
+    progress.skipped("dbt build and publish", "nothing landed")
+    progress.close()
+    assert "dbt build and publish: skipped: nothing landed" in out.getvalue()
+    assert "1/1" in out.getvalue()
