@@ -48,22 +48,24 @@ def test_a_long_step_says_it_is_still_working_and_stops_saying_so_when_done() ->
     assert "[2/2] dbt build and publish: ok" in lines
 
 
-def test_a_quick_step_has_no_heartbeat() -> None:
+def _kore_failed(steps: int, failure: str) -> tuple[_Lines, LineProgress]:
+    """A progress off a terminal, with `steps` planned and the first one failed by Kore."""
     out = _Lines()
     progress = LineProgress(Console(file=out, width=200), heartbeat_seconds=3600)
-    progress.planned(1)
+    progress.planned(steps)
     progress.started("kore 2026-03-01")
-    progress.finished("kore 2026-03-01", failure="HTTP 500 from Kore\ndetails")
+    progress.finished("kore 2026-03-01", failure=failure)
+    return out, progress
+
+
+def test_a_quick_step_has_no_heartbeat() -> None:
+    out, progress = _kore_failed(1, "HTTP 500 from Kore\ndetails")
     progress.close()
     assert out.getvalue() == "[1/1] kore 2026-03-01: failed: HTTP 500 from Kore\n"
 
 
 def test_a_step_that_was_not_needed_counts_and_says_why() -> None:
-    out = _Lines()
-    progress = LineProgress(Console(file=out, width=200), heartbeat_seconds=3600)
-    progress.planned(2)
-    progress.started("kore 2026-03-01")
-    progress.finished("kore 2026-03-01", failure="HTTP 401")
+    out, progress = _kore_failed(2, "HTTP 401")
     progress.skipped("dbt build and publish", "nothing landed")
     progress.close()
     assert out.getvalue().splitlines()[-1] == "[2/2] dbt build and publish: skipped: nothing landed"
