@@ -144,9 +144,15 @@ def test_offset_timestamps_land_as_the_right_utc_instant(cqa_only, sandbox) -> N
 def test_retries_rate_limits_and_5xx(cqa_only, sandbox) -> None:
     warehouse = cqa_only
     sandbox.cqa.faults.script("429_retry_after_seconds", "500", "truncated")
-    assert warehouse.run() == []
+    assert warehouse.land() == []
     assert sum(sandbox.cqa.faults.injected.values()) == 3
-    assert warehouse.scalar("select count(*) from staging.stg_cqa__analyses") == sandbox.cqa.per_day
+    # One detail per analysis of the day, each once.
+    details = warehouse.query(
+        "select payload ->> '$.data.analysis_id' from raw.cqa__analysis_details"
+    )
+    assert sorted(r[0] for r in details) == sorted(
+        g.analysis_id for g in sandbox.cqa.analyses_of(DAY)
+    )
 
 
 @pytest.mark.parametrize(

@@ -220,11 +220,13 @@ def test_people_without_email_stay_separate_until_mapped(warehouse, sandbox) -> 
 def test_a_429_with_retry_after_is_waited_out(evaluagent_only, sandbox) -> None:
     warehouse = evaluagent_only
     sandbox.evaluagent.faults.script("429_retry_after_seconds", "429_retry_after_date", "503")
-    assert warehouse.run() == []
+    assert warehouse.land() == []
     assert sum(sandbox.evaluagent.faults.injected.values()) == 3
-    assert (
-        warehouse.scalar("select count(*) from marts.fct_evaluation") == sandbox.evaluagent.per_day
+    # One detail per evaluation of the day, each once.
+    details = warehouse.query(
+        "select payload ->> '$.data.id' from raw.evaluagent__evaluation_details"
     )
+    assert sorted(r[0] for r in details) == sorted(sandbox.evaluagent.evaluation_ids(DAY))
 
 
 def test_the_per_endpoint_limit_is_respected(evaluagent_only, sandbox, monkeypatch) -> None:
