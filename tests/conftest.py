@@ -114,10 +114,15 @@ def sandbox_server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def vendor_env(sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every vendor configured (pointed at the sandbox), so every vendor's Definitions exist."""
+def vendor_env(
+    sandbox_server: SandboxServer, monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
+) -> None:
+    """Every vendor configured (pointed at the sandbox), so every vendor's Definitions exist,
+    on the worker's warehouse path: Definitions for another path would parse dbt again here,
+    and once more in the next test that builds."""
     for name, value in sandbox_server.env().items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
 
 
 def reset_sandbox(sandbox_server: SandboxServer) -> None:
@@ -226,7 +231,7 @@ def configure_warehouse_env(
     monkeypatch.setenv("EXOTEL_TIMEOUT_SECONDS", "1.5")
 
 
-def _empty(folder: Path) -> None:
+def empty_folder(folder: Path) -> None:
     """The folder, emptied. A process a test killed may still be letting go of a file."""
     for attempt in range(20):
         shutil.rmtree(folder, ignore_errors=True)
@@ -240,7 +245,7 @@ def _empty(folder: Path) -> None:
 def warehouse(
     warehouse_home: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Warehouse]:
-    _empty(warehouse_home)
+    empty_folder(warehouse_home)
     configure_warehouse_env(monkeypatch, warehouse_home, sandbox)
     home = warehouse_home
     with DagsterInstance.ephemeral() as instance:

@@ -35,10 +35,22 @@ def instance_home(directory: Path) -> Path:
     return directory
 
 
+# What a prepared dbt target holds: the manifest, dbt's parse state and what it was parsed for.
+_PARSE_STATE = ("manifest.json", "partial_parse.msgpack", "qa_parsed_for.json")
+
+
 def _environment(home: Path, env: Mapping[str, str]) -> dict[str, str]:
-    # A dbt target of the instance's own: the test process's is parsed for its warehouse.
-    own = {"QA_DBT_TARGET_PATH": str(home / "dbt-target")}
-    return {**os.environ, **own, **env, "DAGSTER_HOME": str(home)}
+    """A dbt target of the instance's own (two processes never write one), starting as a copy
+    of the test process's: a service on the same warehouse needs no parse of its own."""
+    own = home / "dbt-target"
+    if not own.exists():
+        own.mkdir(parents=True)
+        prepared = ROOT / "dbt_project" / os.environ.get("QA_DBT_TARGET_PATH", "target")
+        for name in _PARSE_STATE:
+            if (prepared / name).exists():
+                # copy2 keeps the manifest's time, by which staleness is judged.
+                shutil.copy2(prepared / name, own / name)
+    return {**os.environ, "QA_DBT_TARGET_PATH": str(own), **env, "DAGSTER_HOME": str(home)}
 
 
 @contextmanager

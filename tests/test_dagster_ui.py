@@ -25,13 +25,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MAIN_ASSET = {v.name: "/".join(v.freshness.asset_key.path) for v in VENDORS if v.freshness}
 
 
-def _vendor_assets(sandbox_server) -> dict[str, list[str]]:
+def _vendor_assets() -> dict[str, list[str]]:
     """Every asset of each vendor's group, as the Definitions of an environment with every
-    vendor configured have them: what its graph in the UI must show."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in sandbox_server.env().items():
-            patch.setenv(name, value)
-        defs = build_defs()
+    vendor configured (`vendor_env`) have them: what its graph in the UI must show."""
+    defs = build_defs()
     found: dict[str, list[str]] = {}
     for key in defs.resolve_asset_graph().get_all_asset_keys():
         node = defs.resolve_assets_def(key)
@@ -42,13 +39,16 @@ def _vendor_assets(sandbox_server) -> dict[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory, sandbox_server) -> Iterator[str]:
+def webserver(
+    tmp_path_factory: pytest.TempPathFactory, sandbox_server, warehouse_home: Path
+) -> Iterator[str]:
     home = dagster_services.instance_home(tmp_path_factory.mktemp("dagster_home"))
     env = {
         # The vendors are enabled (pointed at the sandbox); nothing here calls them.
         **sandbox_server.env(),
-        "QA_WAREHOUSE_PATH": str(home / "warehouse.duckdb"),
-        "QA_ANALYTICS_PATH": str(home / "analytics.duckdb"),
+        # The worker's warehouse path, which dbt's parse is for (nothing here opens it).
+        "QA_WAREHOUSE_PATH": str(warehouse_home / "warehouse.duckdb"),
+        "QA_ANALYTICS_PATH": str(warehouse_home / "analytics.duckdb"),
     }
     with dagster_services.webserver(home, env) as url:
         yield url
@@ -83,8 +83,8 @@ def page_text(url: str, profile: Path) -> str:
 
 
 @pytest.mark.parametrize("vendor", VENDOR_NAMES)
-def test_every_vendor_graph_shows_its_assets(webserver, sandbox_server, vendor, tmp_path) -> None:
-    expected = _vendor_assets(sandbox_server)[vendor]
+def test_every_vendor_graph_shows_its_assets(webserver, vendor_env, vendor, tmp_path) -> None:
+    expected = _vendor_assets()[vendor]
     assert expected, f"{vendor} has no raw asset in its group"
     text = page_text(f"{webserver}/locations/qa_warehouse/asset-groups/{vendor}", tmp_path)
     assert f"{vendor} Asset Group" in text

@@ -44,15 +44,18 @@ def _marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory: pytest.TempPathFactory, sandbox_server) -> dict:
+def clean_run(warehouse_home: Path, sandbox_server) -> dict:
     """The fault-free run of the days every test here compares with, run once: its marts and
-    each vendor's staged keys."""
+    each vendor's staged keys. In the worker's warehouse folder, which the next test's
+    `warehouse` empties: dbt's parse is for that path (another path is a parse here and one
+    more in the next test)."""
     from dagster import DagsterInstance
 
-    from tests.conftest import configure_warehouse_env, reset_sandbox
+    from tests.conftest import configure_warehouse_env, empty_folder, reset_sandbox
 
     reset_sandbox(sandbox_server)
-    home = tmp_path_factory.mktemp("clean")
+    home = warehouse_home
+    empty_folder(home)
     with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
         configure_warehouse_env(patch, home, sandbox_server)
         clean = Warehouse(home / "warehouse.duckdb", home / "analytics.duckdb", instance)

@@ -65,10 +65,7 @@ def test_each_vendor_alone_builds_its_own_definitions(
     assert AssetKey(["marts", "fct_interaction"]) in graph.materializable_asset_keys
 
 
-def test_every_vendor_together(
-    vendor_env, monkeypatch: pytest.MonkeyPatch, warehouse_home: Path
-) -> None:
-    monkeypatch.setenv("QA_WAREHOUSE_PATH", str(warehouse_home / "warehouse.duckdb"))
+def test_every_vendor_together(vendor_env) -> None:
     defs = build_defs()
     assert _raw_vendors(defs) == set(VENDOR_NAMES)
     for vendor in VENDORS:
