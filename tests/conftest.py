@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -146,11 +147,13 @@ def sandbox(sandbox_server: SandboxServer) -> Iterator[SandboxServer]:
 class Warehouse:
     path: Path
     analytics_path: Path
-    instance: DagsterInstance
+    # None for a kept copy (`kept_copy`), which is only read.
+    instance: DagsterInstance | None
 
     def run(
         self, start: date = DAY, end: date | None = None, vendors: list[str] | None = None
     ) -> list[StepFailure]:
+        assert self.instance is not None, "a kept copy is only read"
         return run_pipeline(start, end or start, vendors, instance=self.instance)
 
     def land(
@@ -158,6 +161,7 @@ class Warehouse:
     ) -> list[StepFailure]:
         """A run without the dbt build, for tests about what lands (raw tables, the load log,
         the quarantine) and not about the marts: a build costs more than a day's landing."""
+        assert self.instance is not None, "a kept copy is only read"
         return run_pipeline(start, end or start, vendors, instance=self.instance, build=False)
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -260,9 +264,43 @@ def kore_only(monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehous
 
 def only_vendor(prefix: str, monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehouse:
     """Unset every other vendor's variables, so runs touch this vendor alone."""
-    import os
-
     for name in list(os.environ):
         if name.startswith(VENDOR_PREFIXES) and not name.startswith(prefix):
             monkeypatch.delenv(name)
     return warehouse
+
+
+@contextmanager
+def run_once(
+    home: Path, sandbox_server: SandboxServer, *, only: str | None = None
+) -> Iterator[Warehouse]:
+    """A fresh warehouse for a module's shared run, which its fixture makes inside the block
+    (after setting the sandbox up as its tests expect): every vendor pointed at the sandbox, or
+    only the one whose variables start with `only`. In the worker's warehouse folder (dbt's
+    parse is for that path); a fixture whose tests read the result afterwards keeps it with
+    `kept_copy`, since the next test's `warehouse` empties that folder."""
+    reset_sandbox(sandbox_server)
+    empty_folder(home)
+    with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
+        configure_warehouse_env(patch, home, sandbox_server)
+        warehouse = Warehouse(home / "warehouse.duckdb", home / "analytics.duckdb", instance)
+        if only is not None:
+            only_vendor(only, patch, warehouse)
+        try:
+            yield warehouse
+        finally:
+            # Nothing the fixture set (a bigger day, a fault script) reaches the next test.
+            sandbox_server.reset()
+
+
+def kept_copy(warehouse: Warehouse, folder: Path) -> Warehouse:
+    """The warehouse and its analyst copy copied to `folder`, for tests that only read them
+    (`query`, `scalar`): shared by a module's tests, it outlives the run's Dagster instance."""
+    for source in (warehouse.path, warehouse.analytics_path):
+        if source.exists():
+            # The analyst copy is a link to its current version: copy what it points at.
+            shutil.copy(source.resolve(), folder / source.name)
+        wal = source.with_name(source.name + ".wal")
+        if wal.exists():
+            shutil.copy(wal, folder / wal.name)
+    return Warehouse(folder / warehouse.path.name, folder / warehouse.analytics_path.name, None)

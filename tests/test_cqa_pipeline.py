@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from pipeline.cqa.client import CqaClient, DuplicateError, _classify
 from pipeline.cqa.resources import CqaResource
 from pipeline.lib.http import AuthenticationError, ClientRequestError, RetryableError
 from pipeline.lib.windows import Window
-from tests.conftest import DAY, only_vendor
+from tests.conftest import DAY, Warehouse, kept_copy, only_vendor, run_once
 
 
 @pytest.fixture
@@ -33,11 +34,24 @@ def _client(sandbox) -> CqaClient:
     )
 
 
-def test_every_analysis_of_a_window_lands_once(cqa_only, sandbox) -> None:
-    warehouse = cqa_only
-    sandbox.cqa.per_day = 230  # three List Analyses pages of at most 100
+# Three List Analyses pages of at most 100.
+PAGED_DAY = 230
+
+
+@pytest.fixture(scope="module")
+def paged_day(warehouse_home: Path, sandbox_server, tmp_path_factory) -> Warehouse:
+    """A day of CQA's over three pages, landed and built once, for the tests that only read
+    what came of it."""
+    with run_once(warehouse_home, sandbox_server, only="CQA_") as warehouse:
+        sandbox_server.cqa.per_day = PAGED_DAY
+        assert warehouse.run() == []
+        return kept_copy(warehouse, tmp_path_factory.mktemp("cqa-paged-day"))
+
+
+def test_every_analysis_of_a_window_lands_once(paged_day, sandbox) -> None:
+    warehouse = paged_day
+    sandbox.cqa.per_day = PAGED_DAY
     truth = sandbox.cqa.analyses_of(DAY)
-    assert warehouse.run() == []
     assert sorted(
         r[0] for r in warehouse.query("select analysis_id from staging.stg_cqa__analyses")
     ) == sorted(g.analysis_id for g in truth)
@@ -126,9 +140,9 @@ def test_a_later_qa_review_changes_the_marts_on_repull(cqa_only, sandbox) -> Non
     ) == len([g for g in sandbox.cqa.analyses_of(DAY) if not g.failed])
 
 
-def test_offset_timestamps_land_as_the_right_utc_instant(cqa_only, sandbox) -> None:
-    warehouse = cqa_only
-    assert warehouse.run() == []
+def test_offset_timestamps_land_as_the_right_utc_instant(paged_day, sandbox) -> None:
+    warehouse = paged_day
+    sandbox.cqa.per_day = PAGED_DAY
     item = sandbox.cqa.analyses_of(DAY)[0]
     sent = sandbox.cqa.detail(item)["analysis_completed_at"]
     assert sent.endswith("+05:30")

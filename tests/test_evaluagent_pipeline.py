@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey
 from qa_sandbox.roster import ROSTER
 
 from pipeline.evaluagent.client import REGIONS, base_url_for
-from tests.conftest import DAY, only_vendor
+from tests.conftest import DAY, Warehouse, kept_copy, only_vendor, run_once
 from tests.test_secrets import _dagster_text, _warehouse_text
 
 DETAILS_KEY = AssetKey(["raw", "evaluagent", "evaluation_details"])
@@ -28,10 +29,31 @@ def _details_metadata(warehouse) -> dict[str, int]:
     return {name: metadata[name].value for name in ("details_fetched", "details_skipped")}
 
 
-def test_every_evaluation_of_a_window_lands_once_across_pages(evaluagent_only, sandbox) -> None:
-    warehouse = evaluagent_only
-    sandbox.evaluagent.per_day = 120  # three pages of 50, the last one short
-    assert warehouse.run() == []
+# Three pages of 50, the last one short.
+PAGED_DAY = 120
+
+
+@pytest.fixture(scope="module")
+def paged_day(warehouse_home: Path, sandbox_server, tmp_path_factory) -> Warehouse:
+    """A day of EvaluAgent's over three pages, landed and built once, for the tests that only
+    read what came of it."""
+    with run_once(warehouse_home, sandbox_server, only="EVALUAGENT_") as warehouse:
+        sandbox_server.evaluagent.per_day = PAGED_DAY
+        assert warehouse.run() == []
+        return kept_copy(warehouse, tmp_path_factory.mktemp("evaluagent-paged-day"))
+
+
+@pytest.fixture(scope="module")
+def every_vendor_day(warehouse_home: Path, sandbox_server, tmp_path_factory) -> Warehouse:
+    """A day of every vendor, landed and built once, for the tests of who is who."""
+    with run_once(warehouse_home, sandbox_server) as warehouse:
+        assert warehouse.run() == []
+        return kept_copy(warehouse, tmp_path_factory.mktemp("every-vendor-day"))
+
+
+def test_every_evaluation_of_a_window_lands_once_across_pages(paged_day, sandbox) -> None:
+    warehouse = paged_day
+    sandbox.evaluagent.per_day = PAGED_DAY
     expected = sorted(sandbox.evaluagent.evaluation_ids(DAY))
     landed = warehouse.query(
         "select vendor_evaluation_id from marts.fct_evaluation where vendor = 'evaluagent'"
@@ -57,10 +79,10 @@ def test_every_evaluation_of_a_window_lands_once_across_pages(evaluagent_only, s
         )
         == 0
     )
-    assert warehouse.scalar("select count(*) from marts.fct_kpi_score") == 6 * 120
+    assert warehouse.scalar("select count(*) from marts.fct_kpi_score") == 6 * PAGED_DAY
     assert (
         warehouse.scalar("select count(*) from marts.fct_audit where audit_status = 'audited'")
-        == 120
+        == PAGED_DAY
     )
 
 
@@ -127,9 +149,8 @@ def test_a_republished_evaluation_replaces_the_earlier_version(evaluagent_only, 
     ) == pytest.approx(after["score"])
 
 
-def test_na_line_items_are_null_not_zero(evaluagent_only, sandbox) -> None:
-    warehouse = evaluagent_only
-    assert warehouse.run() == []
+def test_na_line_items_are_null_not_zero(paged_day) -> None:
+    warehouse = paged_day
     na = warehouse.query(
         "select count(*), count(score), count(score_pct) from marts.fct_kpi_score "
         "where vendor = 'evaluagent' and answer = 'na'"
@@ -149,8 +170,8 @@ def test_na_line_items_are_null_not_zero(evaluagent_only, sandbox) -> None:
     assert fatal[0] > 0 and fatal[1] == 0
 
 
-def test_people_are_matched_across_vendors_by_normalised_email(warehouse, sandbox) -> None:
-    assert warehouse.run() == []
+def test_people_are_matched_across_vendors_by_normalised_email(every_vendor_day) -> None:
+    warehouse = every_vendor_day
     vendors_by_email: dict[str, set[str]] = {}
     for email, vendor in warehouse.query(
         "select d.email, b.vendor from marts.dim_agent d join marts.bridge_agent_vendor b "
@@ -201,11 +222,11 @@ def test_people_are_matched_across_vendors_by_normalised_email(warehouse, sandbo
     )
 
 
-def test_people_without_email_stay_separate_until_mapped(warehouse, sandbox) -> None:
+def test_people_without_email_stay_separate_until_mapped(every_vendor_day) -> None:
     # Hugo has no email in any vendor: one agent per vendor that knows him until an operator
     # maps them by hand in seeds/agent_identity_overrides.csv (the dbt unit test
     # agents_with_same_email_are_one_person covers that mapping).
-    assert warehouse.run() == []
+    warehouse = every_vendor_day
     persons = warehouse.scalar(
         "select count(*) from marts.dim_agent where display_name = 'Hugo Laurent'"
     )

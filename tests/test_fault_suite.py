@@ -12,7 +12,7 @@ from qa_sandbox.faults import FAULT_KINDS
 from pipeline.lib.vendor import PULL
 from pipeline.summary import MARTS
 from pipeline.vendors import VENDORS
-from tests.conftest import DAY, Warehouse
+from tests.conftest import DAY, Warehouse, run_once
 from tests.waiting import wait_until
 
 # End to end and long: `make test-fast` leaves it out.
@@ -46,19 +46,8 @@ def _marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="module")
 def clean_run(warehouse_home: Path, sandbox_server) -> dict:
     """The fault-free run of the days every test here compares with, run once: its marts and
-    each vendor's staged keys. In the worker's warehouse folder, which the next test's
-    `warehouse` empties: dbt's parse is for that path (another path is a parse here and one
-    more in the next test)."""
-    from dagster import DagsterInstance
-
-    from tests.conftest import configure_warehouse_env, empty_folder, reset_sandbox
-
-    reset_sandbox(sandbox_server)
-    home = warehouse_home
-    empty_folder(home)
-    with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:
-        configure_warehouse_env(patch, home, sandbox_server)
-        clean = Warehouse(home / "warehouse.duckdb", home / "analytics.duckdb", instance)
+    each vendor's staged keys."""
+    with run_once(warehouse_home, sandbox_server) as clean:
         assert clean.run(DAY, END) == []
         vendors = {v for (v,) in clean.query("select distinct vendor from marts.fct_evaluation")}
         assert vendors == {v.name for v in VENDORS if PULL in v.shapes and v.scores}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey
 from qa_sandbox.kore import render
 
-from tests.conftest import DAY
+from tests.conftest import DAY, Warehouse, kept_copy, run_once
 
 MART_KEYS = {
     "dim_agent": "agent_id",
@@ -33,15 +34,28 @@ def snapshot(warehouse) -> dict[str, object]:
     return snap
 
 
-def test_every_conversation_of_a_window_lands_exactly_once(kore_only, sandbox) -> None:
-    warehouse = kore_only
-    days = [DAY, DAY + timedelta(days=1)]
-    truth = [
-        c for day in days for c in sandbox.kore.conversations(day, include_below_threshold=False)
-    ]
-    assert {c.dialect for c in truth} == {"camel", "title", "legacy"}, "sandbox must mix dialects"
+DAYS = [DAY, DAY + timedelta(days=1)]
 
-    assert warehouse.run(days[0], days[-1]) == []
+
+@pytest.fixture(scope="module")
+def two_days(warehouse_home: Path, sandbox_server, tmp_path_factory) -> Warehouse:
+    """Two days of Kore landed and built once, for the tests that only read what came of them."""
+    with run_once(warehouse_home, sandbox_server, only="KORE_") as warehouse:
+        assert warehouse.run(DAYS[0], DAYS[-1]) == []
+        return kept_copy(warehouse, tmp_path_factory.mktemp("kore-two-days"))
+
+
+def _truth(sandbox) -> list:
+    return [
+        c for day in DAYS for c in sandbox.kore.conversations(day, include_below_threshold=False)
+    ]
+
+
+def test_every_conversation_of_a_window_lands_exactly_once(two_days, sandbox) -> None:
+    warehouse = two_days
+    days = DAYS
+    truth = _truth(sandbox)
+    assert {c.dialect for c in truth} == {"camel", "title", "legacy"}, "sandbox must mix dialects"
 
     landed = warehouse.query(
         "select vendor_interaction_id from marts.fct_interaction where vendor = 'kore'"
@@ -76,12 +90,9 @@ def test_every_conversation_of_a_window_lands_exactly_once(kore_only, sandbox) -
     )
 
 
-def test_marts_carry_each_kore_quirk(kore_only, sandbox) -> None:
-    warehouse = kore_only
-    truth = {
-        c.conversation_id: c for c in sandbox.kore.conversations(DAY, include_below_threshold=False)
-    }
-    assert warehouse.run() == []
+def test_marts_carry_each_kore_quirk(two_days, sandbox) -> None:
+    warehouse = two_days
+    truth = {c.conversation_id: c for c in _truth(sandbox)}
 
     evaluations = dict(
         warehouse.query(
@@ -89,7 +100,7 @@ def test_marts_carry_each_kore_quirk(kore_only, sandbox) -> None:
         )
     )
     na_ids = [cid for cid, c in truth.items() if c.score == "NA"]
-    assert na_ids, "the sandbox day should contain an NA score"
+    assert na_ids, "the sandbox days should contain an NA score"
     for cid in na_ids:
         assert evaluations[cid] is None
     for cid, conv in truth.items():
