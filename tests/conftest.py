@@ -262,7 +262,9 @@ def kore_only(monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehous
     return only_vendor("KORE_", monkeypatch, warehouse)
 
 
-def only_vendor(prefix: str, monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse) -> Warehouse:
+def only_vendor(
+    prefix: str | tuple[str, ...], monkeypatch: pytest.MonkeyPatch, warehouse: Warehouse
+) -> Warehouse:
     """Unset every other vendor's variables, so runs touch this vendor alone."""
     for name in list(os.environ):
         if name.startswith(VENDOR_PREFIXES) and not name.startswith(prefix):
@@ -272,13 +274,14 @@ def only_vendor(prefix: str, monkeypatch: pytest.MonkeyPatch, warehouse: Warehou
 
 @contextmanager
 def run_once(
-    home: Path, sandbox_server: SandboxServer, *, only: str | None = None
+    home: Path, sandbox_server: SandboxServer, *, only: str | tuple[str, ...] | None = None
 ) -> Iterator[Warehouse]:
     """A fresh warehouse for a module's shared run, which its fixture makes inside the block
     (after setting the sandbox up as its tests expect): every vendor pointed at the sandbox, or
-    only the one whose variables start with `only`. In the worker's warehouse folder (dbt's
-    parse is for that path); a fixture whose tests read the result afterwards keeps it with
-    `kept_copy`, since the next test's `warehouse` empties that folder."""
+    only those whose variables start with `only` (a prefix or several). In the worker's
+    warehouse folder (dbt's parse is for that path); a fixture whose tests read the result
+    afterwards keeps it with `kept_copy`, since the next test's `warehouse` empties that
+    folder."""
     reset_sandbox(sandbox_server)
     empty_folder(home)
     with pytest.MonkeyPatch.context() as patch, DagsterInstance.ephemeral() as instance:

@@ -5,9 +5,9 @@ vendors (percentiles within each vendor's week, combined by evaluations)."""
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from qa_sandbox.cqa import generate_day as cqa_day
@@ -15,7 +15,7 @@ from qa_sandbox.kore import generate_day as kore_day
 from qa_sandbox.roster import ROSTER
 
 from pipeline.vendors import VENDORS
-from tests.conftest import DAY, VENDOR_PREFIXES, Warehouse
+from tests.conftest import DAY, Warehouse, kept_copy, run_once
 
 DAYS = [DAY, DAY + timedelta(days=1)]
 WEEK = DAY - timedelta(days=DAY.weekday())
@@ -141,22 +141,26 @@ def _expected(score_pairs: list, kpi_pairs: list) -> tuple:
     )
 
 
-@pytest.fixture
-def calibrated(sandbox, warehouse: Warehouse, monkeypatch) -> Warehouse:
-    """Kore and CQA, the vendors whose AI scores people review, over two days of one week,
-    with CQA's reviewers at work as in the demo."""
-    calibrating = tuple(v.settings.env_prefix for v in VENDORS if v.calibrates)
-    for name in list(os.environ):
-        if name.startswith(VENDOR_PREFIXES) and not name.startswith(calibrating):
-            monkeypatch.delenv(name)
+def _reviewing(sandbox) -> None:
+    """CQA's reviewers at work as in the demo: one analysis in five reviewed by a person."""
     sandbox.cqa.review_one_in = 5
-    assert warehouse.run(DAYS[0], DAYS[-1]) == []
-    return warehouse
+
+
+@pytest.fixture(scope="module")
+def calibrated(warehouse_home: Path, sandbox_server, tmp_path_factory) -> Warehouse:
+    """Kore and CQA, the vendors whose AI scores people review, over two days of one week,
+    with CQA's reviewers at work: landed and built once, read by every test here."""
+    calibrating = tuple(v.settings.env_prefix for v in VENDORS if v.calibrates)
+    with run_once(warehouse_home, sandbox_server, only=calibrating) as warehouse:
+        _reviewing(sandbox_server)
+        assert warehouse.run(DAYS[0], DAYS[-1]) == []
+        return kept_copy(warehouse, tmp_path_factory.mktemp("calibrated"))
 
 
 def test_the_ai_against_the_people_matches_what_the_sandbox_generated(
     calibrated: Warehouse, sandbox
 ) -> None:
+    _reviewing(sandbox)
     kore_scores, kore_kpis, _ = _kore_truth(sandbox.kore.per_day)
     cqa_scores, cqa_kpis, _ = _cqa_truth(sandbox)
     assert kore_scores and cqa_scores and kore_kpis and cqa_kpis
@@ -186,6 +190,7 @@ def test_the_ai_against_the_people_matches_what_the_sandbox_generated(
 def test_each_agent_stands_within_each_vendor_and_across_them(
     calibrated: Warehouse, sandbox
 ) -> None:
+    _reviewing(sandbox)
     _, _, kore_scores = _kore_truth(sandbox.kore.per_day)
     _, _, cqa_scores = _cqa_truth(sandbox)
     by_vendor = {"kore": _percentiles(kore_scores), "cqa": _percentiles(cqa_scores)}
