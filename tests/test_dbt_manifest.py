@@ -114,3 +114,42 @@ def test_dbt_assets_read_as_their_yaml_says_with_their_columns_typed(kore_only) 
     assert "?" not in types.values(), types
     described = {column.name: column.description for column in schema.columns}
     assert described["vendor"], "the YAML's description stays beside the type"
+
+
+def test_a_view_replaces_a_relation_of_its_name_and_keeps_its_comments(warehouse, tmp_path) -> None:
+    """The project's views are made in one `create or replace view`
+    (macros/view_materialization.sql): a table left under a view's name (a model that was a
+    table once) is dropped first, a view made again keeps the YAML's comments, and the
+    comments come from one statement per relation (macros/persist_docs.sql)."""
+    import duckdb
+
+    from pipeline.lib.raw_schema import ensure_raw_schema
+    from pipeline.lib.submit.ledger import ensure_ledger
+    from pipeline.vendors import VENDORS
+
+    with duckdb.connect(str(warehouse.path)) as conn:
+        ensure_raw_schema(conn, [e for vendor in VENDORS for e in vendor.endpoints])
+        ensure_ledger(conn)
+        conn.execute("create schema staging")
+        conn.execute("create table staging.stg_voxxi__agents as select 1 as left_over")
+    model = "stg_voxxi__agents"
+    for attempt in ("over a table", "over its own view"):
+        done = warehouse.dbt(tmp_path / "target", "run", "--select", f"+{model}")
+        assert done.returncode == 0, (attempt, done.stdout[-3000:])
+        assert warehouse.query(
+            "select table_type from information_schema.tables "
+            "where table_schema = 'staging' and table_name = ?",
+            [model],
+        ) == [("VIEW",)], attempt
+        columns = dict(
+            warehouse.query(
+                "select column_name, comment from duckdb_columns() "
+                "where schema_name = 'staging' and table_name = ?",
+                [model],
+            )
+        )
+        assert "left_over" not in columns and columns["agent_id"], (attempt, columns)
+        assert warehouse.scalar(
+            "select comment from duckdb_views() where schema_name = 'staging' and view_name = ?",
+            [model],
+        ), attempt

@@ -7,8 +7,10 @@ body-code rules, the text of its error bodies and the variables its credentials 
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 import threading
 import time
 from collections import Counter
@@ -108,6 +110,14 @@ class _WaitRetryAfterOrBackoff:
         return self._backoff(retry_state)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The TLS settings httpx would make for each client (its CA bundle, `SSL_CERT_FILE`),
+    made once per process: making them loads the whole CA bundle, tens of milliseconds, and
+    every step makes its vendor clients anew. A context is safe to share between threads."""
+    return httpx.create_ssl_context()
+
+
 class VendorHttp:
     """A rate-limited, retrying JSON client for one vendor account."""
 
@@ -155,6 +165,7 @@ class VendorHttp:
             auth=auth,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
+            verify=_tls_context(),
         )
 
     def close(self) -> None:
