@@ -1,4 +1,4 @@
-"""A 30-day backfill of three vendors on real services, launched the way the Dagster UI
+"""A two-week backfill of three vendors on real services, launched the way the Dagster UI
 launches it: a PostgreSQL cluster of the test's own holds the production instance
 (`deploy/dagster_home/dagster.yaml`) and the vendors' shared request budgets; the webserver and
 `dagster-daemon` run as separate processes; a `launchPartitionBackfill` mutation starts it,
@@ -24,6 +24,7 @@ from qa_sandbox.faults import SlidingWindowLimit
 from qa_sandbox.server import SandboxServer
 
 from tests import dagster_services
+from tests.conftest import empty_folder
 from tests.postgres_server import postgres_cluster
 
 pytestmark = pytest.mark.production
@@ -34,7 +35,9 @@ THREE_VENDORS = ("KORE_", "EVALUAGENT_", "CQA_")
 RUN_SPECIFIC = {"loaded_run_id", "valid_from", "valid_to", "reported_at"}
 
 FIRST_DAY = date(2026, 2, 20)
-DAYS = [(FIRST_DAY + timedelta(days=n)).isoformat() for n in range(30)]
+# Two runs a vendor (a week of days per run), as in any longer backfill; each day holds
+# enough data that every vendor's request budget binds.
+DAYS = [(FIRST_DAY + timedelta(days=n)).isoformat() for n in range(14)]
 PARTITIONED_ENDPOINTS = {
     ("kore", "rawdata"),
     ("evaluagent", "evaluations"),
@@ -70,11 +73,11 @@ def _rate_limited_sandbox(sandbox: SandboxServer) -> dict[str, str]:
     """The vendors' documented limits (tighter for Kore, so that its budget binds within a
     test), data enough that EvaluAgent's and CQA's budgets bind too, and the clients' budgets
     set to the same limits."""
-    sandbox.kore.per_day = 40
+    sandbox.kore.per_day = 80
     sandbox.kore.limit = SlidingWindowLimit(30, 60.0)
-    sandbox.evaluagent.per_day = 5
+    sandbox.evaluagent.per_day = 10
     sandbox.evaluagent.limit_per_minute = 100
-    sandbox.cqa.per_day = 2
+    sandbox.cqa.per_day = 6
     sandbox.cqa.get_limit = SlidingWindowLimit(100)
     return {
         "KORE_PAGE_SIZE": "20",
@@ -136,11 +139,12 @@ def _marts(path: Path) -> dict[str, list[tuple]]:
     return marts
 
 
-def _command_line_marts(sandbox: SandboxServer, tmp_path: Path) -> dict[str, list[tuple]]:
-    """The same 30 days by `qa-warehouse run`'s own path, without rate limits (only the data
-    matters here), into a warehouse of its own."""
+def _command_line_marts(sandbox: SandboxServer, home: Path) -> dict[str, list[tuple]]:
+    """The same days by `qa-warehouse run`'s own path, without rate limits (only the data
+    matters here), into a new warehouse in `home` (emptied first)."""
     from pipeline.runner import run_pipeline
 
+    empty_folder(home)
     sandbox.remove_rate_limits()
     saved = dict(os.environ)
     try:
@@ -148,10 +152,10 @@ def _command_line_marts(sandbox: SandboxServer, tmp_path: Path) -> dict[str, lis
             {k: v for k, v in sandbox.env(unlimited=True).items() if k.startswith(THREE_VENDORS)}
         )
         os.environ.update(
-            QA_WAREHOUSE_PATH=str(tmp_path / "cli" / "warehouse.duckdb"),
-            QA_ANALYTICS_PATH=str(tmp_path / "cli" / "analytics.duckdb"),
+            QA_WAREHOUSE_PATH=str(home / "warehouse.duckdb"),
+            QA_ANALYTICS_PATH=str(home / "analytics.duckdb"),
             QA_PARTITIONS_START="2026-01-01",
-            CQA_INBOX_PATH=str(tmp_path / "cli-inbox"),
+            CQA_INBOX_PATH=str(home / "inbox"),
         )
         for name in [n for n in os.environ if n.startswith(("VOXXI_", "EXOTEL_"))]:
             del os.environ[name]
@@ -164,7 +168,7 @@ def _command_line_marts(sandbox: SandboxServer, tmp_path: Path) -> dict[str, lis
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return _marts(tmp_path / "cli" / "warehouse.duckdb")
+    return _marts(home / "warehouse.duckdb")
 
 
 @pytest.fixture
@@ -177,18 +181,25 @@ def production_instance(tmp_path: Path):
         yield home, url.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
-def test_a_30_day_backfill_of_three_vendors_from_the_ui(
-    sandbox: SandboxServer, tmp_path: Path, production_instance, record_property
+def test_a_two_week_backfill_of_three_vendors_from_the_ui(
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    warehouse_home: Path,
+    production_instance,
+    record_property,
 ) -> None:
     home, postgres_url = production_instance
-    warehouse = tmp_path / "warehouse.duckdb"
+    # In the worker's warehouse folder, which dbt's parse is for: the services start with a
+    # copy of it (tests/dagster_services.py) instead of parsing the project again.
+    empty_folder(warehouse_home)
+    warehouse = warehouse_home / "warehouse.duckdb"
     env = {
         **{k: v for k, v in sandbox.env().items() if k.startswith(THREE_VENDORS)},
         **_rate_limited_sandbox(sandbox),
         # The instance, and with it the vendors' shared request budgets, on PostgreSQL.
         "DAGSTER_POSTGRES_URL": postgres_url,
         "QA_WAREHOUSE_PATH": str(warehouse),
-        "QA_ANALYTICS_PATH": str(tmp_path / "analytics.duckdb"),
+        "QA_ANALYTICS_PATH": str(warehouse_home / "analytics.duckdb"),
         "QA_PARTITIONS_START": "2026-01-01",
         "CQA_INBOX_PATH": str(tmp_path / "inbox"),
     }
@@ -278,16 +289,16 @@ def test_a_30_day_backfill_of_three_vendors_from_the_ui(
         ).fetchall()
         windows = {(v, e): (n, bad) for v, e, n, bad in landed}
         for endpoint in PARTITIONED_ENDPOINTS:
-            assert windows[endpoint] == (30, 0), endpoint
+            assert windows[endpoint] == (len(DAYS), 0), endpoint
         per_vendor = dict(
             conn.execute(
                 "select vendor, count(distinct started_at::date) from marts.fct_interaction "
                 "group by all"
             ).fetchall()
         )
-    assert per_vendor["kore"] == 30
+    assert per_vendor["kore"] == len(DAYS)
 
     # What the backfill built is what the command line builds from the same days.
     backfilled = _marts(warehouse)
     assert backfilled["fct_kpi_score"]
-    assert _command_line_marts(sandbox, tmp_path) == backfilled
+    assert _command_line_marts(sandbox, warehouse_home) == backfilled
