@@ -97,10 +97,11 @@ def test_dbt_assets_read_as_their_yaml_says_with_their_columns_typed(kore_only) 
     graph = defs.resolve_asset_graph()
     interaction = AssetKey(["marts", "fct_interaction"])
     snapshot = AssetKey(["snapshots", "snap_agent_listing"])
+    seed = AssetKey(["seeds", "agent_identity_overrides"])
     node = graph.get(interaction)
     assert node.description and "select" not in node.description.lower(), node.description
     assert graph.get(snapshot).group_name == "snapshots"
-    assert graph.get(AssetKey(["seeds", "agent_identity_overrides"])).group_name == "seeds"
+    assert graph.get(seed).group_name == "seeds"
     assert node.owners == [OWNER] and node.tags.get("layer") == "marts"
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert "dbt" not in groups and "default" not in groups, groups
@@ -125,6 +126,13 @@ def test_dbt_assets_read_as_their_yaml_says_with_their_columns_typed(kore_only) 
     assert "?" not in types.values(), types
     described = {column.name: column.description for column in schema.columns}
     assert described["vendor"], "the YAML's description stays beside the type"
+    # Every kind of node the build makes has its Columns table: a view, a snapshot, a seed
+    # (each materialization's `persist_docs` logs the types it looked up).
+    for key in (AssetKey(["intermediate", "int_interactions__unioned"]), snapshot, seed):
+        event = kore_only.instance.get_latest_materialization_event(key)
+        assert event is not None, key
+        columns = event.asset_materialization.metadata["dagster/column_schema"].value.columns
+        assert columns and all(column.type and column.type != "?" for column in columns), key
 
 
 def test_a_view_replaces_a_relation_of_its_name_and_keeps_its_comments(warehouse, tmp_path) -> None:
