@@ -267,3 +267,22 @@ def test_a_failure_whose_quarantine_cannot_be_stored_still_logs_the_load(tmp_pat
         (status, error) = conn.execute("select status, error from raw.load_log").fetchone()
         assert status == "failed"
         assert error.startswith("RetryableError: page 2 stayed broken; its 1 quarantined")
+
+
+@pytest.mark.parametrize("kind", [bytes, str])
+def test_only_lone_surrogate_escapes_change_in_a_body(kind) -> None:
+    """A lone surrogate escape becomes the text of its escape; a pair, an escaped backslash
+    before `u` and a body with no escape at all stay as they are (the last one untouched, the
+    same object: most pages skip the scan)."""
+    from pipeline.lib.json_text import escape_lone_surrogates
+
+    def as_kind(text: str):
+        return text.encode() if kind is bytes else text
+
+    plain = as_kind('{"results": [{"id": "c-1", "note": "caf\\u00e9 \\\\u0041"}]}')
+    assert escape_lone_surrogates(plain)[0] is plain
+    assert escape_lone_surrogates(plain)[1] == 0
+    body = as_kind(r'["\ud83d", "\uD83D\uDE00", "\\ud83d", "\udc00 \ud800x"]')
+    escaped, count = escape_lone_surrogates(body)
+    assert count == 3
+    assert escaped == as_kind(r'["\\ud83d", "\uD83D\uDE00", "\\ud83d", "\\udc00 \\ud800x"]')
