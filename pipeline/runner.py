@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -147,6 +147,37 @@ def records_landed(result: ExecuteInProcessResult) -> int | None:
     return sum(counts) if counts else None
 
 
+def wait_for_analyses(
+    waiting: Sequence[Vendor],
+    seconds: float,
+    *,
+    unfinished: Callable[[Sequence[Vendor]], list[Vendor]],
+    poll: Callable[[Vendor], bool],
+    note: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Vendor]:
+    """Polls the `waiting` vendors (`poll`: their once-a-run job, False when it failed) until
+    none has `unfinished` submissions, or `seconds` have passed since the call. The time
+    counts from here, not from the run's start: a slow first pass (a busy machine, many days)
+    must not use up the wait before a single poll. Returns the vendors still unfinished."""
+    began = clock()
+    said_at = -NOTE_EVERY_SECONDS
+    waiting = list(waiting)
+    while waiting and clock() < began + seconds:
+        waiting = unfinished(waiting)
+        if not waiting:
+            break
+        waited = clock() - began
+        if note and waited >= said_at + NOTE_EVERY_SECONDS:
+            said_at = waited
+            names = ", ".join(v.name for v in waiting)
+            note(f"waiting for the analyses of {names} ({waited:.0f} s so far)")
+        sleep(SETTLE_POLL_SECONDS)
+        waiting = [vendor for vendor in waiting if poll(vendor)]
+    return waiting
+
+
 class _Runs:
     """Runs one job at a time on one instance, telling `progress` and collecting failures."""
 
@@ -215,7 +246,8 @@ def run_plans(
     """Per vendor its once-a-run work first, then one run per day; then build and publish
     (unless `build` is false).
     With `settle_seconds`, the once-a-run work of vendors that still have unfinished
-    submissions is run again (they poll) until none has, or that time has passed."""
+    submissions is run again (they poll) until none has, or that time has passed since the
+    first pass ended (`wait_for_analyses`)."""
     runs = _Runs(build_defs(), instance or cli_instance(), log_level, progress)
     if progress:
         progress.planned(
@@ -226,9 +258,6 @@ def run_plans(
             )
             + build
         )
-    began = time.monotonic()
-    deadline = began + settle_seconds
-    said_at = -NOTE_EVERY_SECONDS
     for plan in plans:
         vendor = plan.vendor
         if plan.once and vendor.once_job is not None:
@@ -237,21 +266,20 @@ def run_plans(
             for day in plan.days:
                 runs.run(vendor.daily_job, vendor.name, day.isoformat())
     waiting = [p.vendor for p in plans if p.once and p.vendor.once_job is not None]
-    while waiting and time.monotonic() < deadline:
-        waiting = _unfinished(waiting)
-        if not waiting:
-            break
-        waited = time.monotonic() - began
-        if progress and waited >= said_at + NOTE_EVERY_SECONDS:
-            said_at = waited
-            names = ", ".join(v.name for v in waiting)
-            progress.note(f"waiting for the analyses of {names} ({waited:.0f} s so far)")
-        time.sleep(SETTLE_POLL_SECONDS)
-        for vendor in list(waiting):
+    if waiting and settle_seconds > 0:
+
+        def poll(vendor: Vendor) -> bool:
             assert vendor.once_job is not None
             label = f"{vendor.name} (waiting for analyses)"
-            if not runs.run(vendor.once_job, vendor.name, label=label, counted=False):
-                waiting = [v for v in waiting if v is not vendor]
+            return runs.run(vendor.once_job, vendor.name, label=label, counted=False)
+
+        wait_for_analyses(
+            waiting,
+            settle_seconds,
+            unfinished=_unfinished,
+            poll=poll,
+            note=progress.note if progress else None,
+        )
     if build and runs.materialized:
         runs.run(BUILD_JOB, "dbt build and publish", label="dbt build and publish")
     elif build:

@@ -3,6 +3,7 @@ it hands to the raw landing."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,10 @@ from pipeline.lib.http import (
     RetryableError,
     VendorHttp,
     parse_retry_after,
+    shared_limiter,
+    use_shared_rate_state,
 )
+from pipeline.lib.http.budgets import budget_spent
 from pipeline.lib.redaction import MASK, Redactor
 from pipeline.lib.windows import Window
 from tests.conftest import DAY
@@ -200,3 +204,63 @@ def test_a_body_that_is_not_its_charset_is_quarantined_not_patched() -> None:
     assert body == '{"name": "Zo\\xeb"}', "kept with the bad byte escaped, never replaced"
     assert reason.startswith("not valid utf-8")
     assert "\ufffd" not in body
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["in-process", "sqlite-file"])
+def test_a_budget_is_spent_when_its_window_is_full_not_when_acquiring_is_slow(
+    tmp_path, shared: bool
+) -> None:
+    # On a busy machine acquiring can take a while (the rate-state file is locked by another
+    # request); only a full window is a spent budget, the run's "paced by its budget" line.
+    use_shared_rate_state(tmp_path / "rates.sqlite" if shared else None)
+    try:
+        limiter = shared_limiter(f"test:spent:{shared}", RateBudget(3, 60.0))
+        assert not budget_spent(limiter, "vendor")
+        for _ in range(2):
+            limiter.try_acquire("vendor")
+        assert not budget_spent(limiter, "vendor"), "two of three: room for one more"
+        limiter.try_acquire("vendor")
+        assert budget_spent(limiter, "vendor")
+    finally:
+        use_shared_rate_state(None)
+
+
+def test_a_slow_acquire_of_a_daily_budget_with_room_says_nothing(tmp_path, caplog) -> None:
+    """The rate-state file is locked (another request of the same deployment, a busy disk)
+    for longer than any short wait: the request waits for the lock, and the run does not
+    claim that the vendor's daily budget is spent."""
+    from filelock import FileLock
+
+    state = tmp_path / "rates.sqlite"
+    use_shared_rate_state(state)
+    caplog.set_level(logging.WARNING, logger="pipeline.lib.http")
+    try:
+        handler = type("Handler", (_FixedBody,), {"body": b"{}"})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        http = VendorHttp(
+            "test",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            budget=RateBudget(1000, 60.0, per_day=10_000),
+            budget_scope=f"test:slow-lock:{server.server_address[1]}",
+            max_attempts=1,
+        )
+        # The buckets (and their file) exist once a first request has gone through.
+        http.request_json("GET", "first")
+        lock = FileLock(str(state) + ".lock")
+        with lock:
+            sent = threading.Thread(target=http.request_json, args=("GET", "second"))
+            sent.start()
+            # Held well past the 0.2 s the client once took for "the budget is spent".
+            sent.join(timeout=1.0)
+            assert sent.is_alive(), "the request waits for the rate-state lock"
+        sent.join(timeout=60)
+        assert not sent.is_alive()
+        assert http.stats.requests == 2
+        assert http.stats.paced_by_daily_budget == 0
+        assert "a day is spent" not in caplog.text
+        http.close()
+        server.shutdown()
+        server.server_close()
+    finally:
+        use_shared_rate_state(None)

@@ -8,7 +8,10 @@ import threading
 
 from rich.console import Console
 
+from pipeline.lib.vendor import Vendor
 from pipeline.progress import LineProgress, LiveProgress
+from pipeline.runner import SETTLE_POLL_SECONDS, wait_for_analyses
+from pipeline.vendors import VENDORS
 
 
 class _Lines(io.StringIO):
@@ -79,3 +82,73 @@ def test_the_terminal_bar_counts_a_skipped_step_and_prints_why() -> None:
     progress.close()
     assert "dbt build and publish: skipped: nothing landed" in out.getvalue()
     assert "1/1" in out.getvalue()
+
+
+class _Clock:
+    """A clock that moves only when the code under test sleeps (or a test moves it)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _vendor(name: str) -> Vendor:
+    return next(v for v in VENDORS if v.name == name)
+
+
+def test_the_wait_for_analyses_counts_from_its_own_start_not_the_runs() -> None:
+    # The first pass took long (a busy machine): the clock is far past any run start, and
+    # the wait still polls until the vendor has finished.
+    clock = _Clock(now=10_000.0)
+    voxxi = _vendor("voxxi")
+    answers = iter([[voxxi], [voxxi], []])
+    polled: list[str] = []
+    notes: list[str] = []
+
+    def poll(vendor: Vendor) -> bool:
+        polled.append(vendor.name)
+        return True
+
+    left = wait_for_analyses(
+        [voxxi],
+        60.0,
+        unfinished=lambda waiting: next(answers),
+        poll=poll,
+        note=notes.append,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert left == []
+    assert polled == ["voxxi", "voxxi"]
+    assert clock.slept == [SETTLE_POLL_SECONDS, SETTLE_POLL_SECONDS]
+    assert notes == ["waiting for the analyses of voxxi (0 s so far)"]
+
+
+def test_the_wait_for_analyses_ends_at_its_limit_and_drops_a_failed_poll() -> None:
+    clock = _Clock(now=0.0)
+    voxxi, exotel = _vendor("voxxi"), _vendor("exotel")
+    polled: list[str] = []
+
+    def poll(vendor: Vendor) -> bool:
+        polled.append(vendor.name)
+        return vendor is voxxi  # Exotel's poll fails: it is not polled again.
+
+    left = wait_for_analyses(
+        [voxxi, exotel],
+        7.0,
+        unfinished=lambda waiting: list(waiting),
+        poll=poll,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert left == [voxxi]
+    assert polled == ["voxxi", "exotel", "voxxi", "voxxi", "voxxi"]
+    # Polls at 0, 2, 4 and 6 s; at 8 s the 7 s are over.
+    assert clock.now == 8.0

@@ -50,6 +50,7 @@ def test_two_processes_share_one_budget_in_postgres() -> None:
         outputs = [process.communicate(timeout=120) for process in processes]
         for process, (_, err) in zip(processes, outputs, strict=True):
             assert process.returncode == 0, err
+        _a_full_window_is_a_spent_budget(url)
     stamps = sorted(t for out, _ in outputs for t in json.loads(out))
     assert len(stamps) == 24
     # The budget is 10 requests per 3 s (a little more, the slack the client keeps): no
@@ -59,3 +60,22 @@ def test_two_processes_share_one_budget_in_postgres() -> None:
     assert busiest <= 10, f"{busiest} requests within {window} s across both processes"
     # And the budget was the binding constraint: 24 requests took more than two windows.
     assert stamps[-1] - stamps[0] >= 2 * window
+
+
+def _a_full_window_is_a_spent_budget(url: str) -> None:
+    """What the client tells operators ("its budget of N requests a day is spent") is read
+    from PostgreSQL's bucket as from the SQLite one (tests/test_http_layer.py)."""
+    from pipeline.lib.http import RateBudget, shared_limiter, use_shared_rate_state
+    from pipeline.lib.http.budgets import budget_spent
+
+    use_shared_rate_state(url)
+    try:
+        limiter = shared_limiter("vendor:account-2", RateBudget(3, 60.0))
+        assert not budget_spent(limiter, "vendor")
+        for _ in range(2):
+            limiter.try_acquire("vendor")
+        assert not budget_spent(limiter, "vendor")
+        limiter.try_acquire("vendor")
+        assert budget_spent(limiter, "vendor")
+    finally:
+        use_shared_rate_state(None)

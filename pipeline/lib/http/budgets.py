@@ -91,3 +91,16 @@ def shared_limiter(scope: str, budget: RateBudget) -> Limiter:
                 )
                 _LIMITERS[key] = Limiter(bucket)
         return _LIMITERS[key]
+
+
+def budget_spent(limiter: Limiter, name: str) -> bool:
+    """Whether the limiter's window holds as many requests as its rate allows, so the next one
+    must wait for the oldest to age out. Read from the bucket, not from how long an acquire
+    took: on a busy machine, or with the rate-state file locked by another request, acquiring
+    is slow while the budget still has room."""
+    factory = limiter.bucket_factory
+    item = factory.wrap_item(name, 1)
+    bucket = factory.get(item)
+    rate = bucket.rates[0]
+    oldest_counted = bucket.peek(rate.limit - 1)
+    return oldest_counted is not None and oldest_counted.timestamp > item.timestamp - rate.interval

@@ -37,7 +37,7 @@ from pipeline.lib.http.bodies import (
     top_level,
     validate_expected,
 )
-from pipeline.lib.http.budgets import RateBudget, shared_limiter
+from pipeline.lib.http.budgets import RateBudget, budget_spent, shared_limiter
 from pipeline.lib.http.errors import (
     ErrorClassifier,
     MalformedBodyError,
@@ -266,11 +266,11 @@ class VendorHttp:
         expect: Expect | None,
         create: bool = False,
     ) -> JsonResponse:
-        # A short timeout rather than `blocking=False`, which pyrate-limiter's file-locked
-        # SQLite bucket does not take.
-        if day_limiter is not None and not day_limiter.try_acquire(self.vendor, timeout=0.2):
-            # The day's budget is spent: wait for the rolling day to free a slot.
-            self._say_daily_budget(what)
+        if day_limiter is not None:
+            if budget_spent(day_limiter, self.vendor):
+                # The day's budget is spent: the acquire waits for the rolling day to free a
+                # slot.
+                self._say_daily_budget(what)
             day_limiter.try_acquire(self.vendor)
         limiter.try_acquire(self.vendor)
         self.stats.count("requests")
